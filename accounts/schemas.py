@@ -1,0 +1,111 @@
+"""REST shapes of accounts: Spika's sanitized user and device (camelCase, milliseconds)."""
+
+from datetime import datetime
+
+from pydantic import Field, field_validator
+
+from spika.schemas import CamelSchema, Millis, OptionalMillis, StrictCamelSchema
+
+
+class UserOut(CamelSchema):
+    id: int
+    display_name: str | None
+    avatar_file_id: int
+    telephone_number: str | None
+    telephone_number_hashed: str | None
+    email_address: str | None
+    verified: bool
+    created_at: Millis
+    modified_at: Millis
+    is_bot: bool
+    deleted: bool
+    short_description: str | None
+    long_description: str | None
+    cover_file_id: int | None
+
+    @staticmethod
+    def resolve_display_name(user) -> str | None:
+        return user.display_name or None
+
+
+class DeviceOut(CamelSchema):
+    id: int
+    user_id: int | None
+    token: str | None = None
+    token_expired_at: OptionalMillis
+    os_name: str
+    os_version: str
+    app_version: str
+    push_token: str | None
+    device_id: str
+    device_name: str
+    type: str
+
+
+class UserEnvelope(CamelSchema):
+    user: UserOut
+
+
+class DeviceEnvelope(CamelSchema):
+    device: DeviceOut
+
+
+class AuthIn(CamelSchema):
+    telephone_number: str = Field(min_length=1, max_length=32)
+    device_id: str = Field(min_length=1, max_length=255)
+    telephone_number_hashed: str | None = None
+
+    @field_validator("telephone_number", mode="before")
+    @classmethod
+    def number_as_string(cls, value):
+        # Spika's validation is not strict here: a number is taken as its digits.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+
+class AuthOut(CamelSchema):
+    is_new_user: bool
+    user: UserOut
+    device: DeviceOut
+    browser_device_id: str | None = None
+
+
+class VerifyIn(StrictCamelSchema):
+    code: str = Field(min_length=1, max_length=32)
+    device_id: str = Field(min_length=1, max_length=255)
+
+
+class VerifyOut(CamelSchema):
+    user: UserOut
+    device: DeviceOut
+
+
+class MeUpdateIn(StrictCamelSchema):
+    telephone_number: str | None = Field(default=None, min_length=1, max_length=32)
+    email_address: str | None = Field(default=None, max_length=254)
+    display_name: str | None = Field(default=None, max_length=255)
+    avatar_file_id: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+
+class SettingOut(CamelSchema):
+    """A raw UserSetting row: Spika sends these dates as ISO-8601 strings."""
+
+    id: int
+    user_id: int
+    key: str
+    value: str
+    created_at: datetime
+    modified_at: datetime
+
+
+class SettingsOut(CamelSchema):
+    settings: list[SettingOut]
+
+
+class DeviceUpdateIn(StrictCamelSchema):
+    push_token: str = Field(default=None, max_length=512)
+
+
+class DeletedOut(CamelSchema):
+    deleted: bool

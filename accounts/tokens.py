@@ -1,0 +1,73 @@
+"""Device tokens: made here, hashed here, and looked up here (REST auth and SSE alike)."""
+
+import hashlib
+import secrets
+import string
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Device
+
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 32
+
+
+class TokenError(Exception):
+    """Why a token was refused; the message is the text clients see with the 401."""
+
+
+def token_new() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def token_hash(token: str) -> str:
+    # Tokens are long random strings, so a plain SHA-256 is enough: a leaked table is useless.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_expiry(now=None):
+    return (now or timezone.now()) + timedelta(days=settings.SPIKA_TOKEN_LIFETIME_DAYS)
+
+
+def token_from_request(request, *, allow_query: bool = False) -> str | None:
+    """The token from ``accesstoken`` (any case), ``Authorization: Bearer``, or the query."""
+    token = request.headers.get("accesstoken")
+    if not token:
+        authorization = request.headers.get("Authorization", "")
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            token = value.strip()
+    if not token and allow_query:
+        token = request.GET.get("accessToken") or request.GET.get("accesstoken")
+    return token or None
+
+
+def device_for_token(token: str | None, *, now=None) -> Device:
+    """The verified user's device that holds ``token``, or ``TokenError`` with Spika's text."""
+    if not token:
+        raise TokenError("No access token")
+    device = Device.objects.select_related("user").filter(token_hash=token_hash(token)).first()
+    if device is None:
+        raise TokenError("Invalid access token")
+    now = now or timezone.now()
+    if device.token_expired_at is not None and device.token_expired_at < now:
+        raise TokenError("Expired access token")
+    if device.user is None or device.user.deleted or not device.user.is_active:
+        raise TokenError("User not found")
+    if not device.user.verified:
+        raise TokenError("User is not verified")
+    return device
+
+
+def device_slide_expiry(device: Device, *, now=None) -> None:
+    """Spika's sliding expiry: a token close to its end gets a full lifetime again."""
+    if device.token_expired_at is None:
+        return
+    now = now or timezone.now()
+    if device.token_expired_at < now + timedelta(days=settings.SPIKA_TOKEN_REFRESH_DAYS):
+        device.token_expired_at = token_expiry(now)
+        Device.objects.filter(pk=device.pk).update(
+            token_expired_at=device.token_expired_at, modified_at=now
+        )

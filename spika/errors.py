@@ -1,0 +1,7 @@
+class ApiError(Exception):
+    """A handled error, answered as ``{"status": "error", "message": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
