@@ -1,0 +1,1 @@
+"""REST shapes of chat, one module per area (rooms, messages, history, ...)."""

@@ -1,0 +1,1 @@
+"""Writes of chat, one module per area (rooms, messages, ...). Keyword-only, typed."""
