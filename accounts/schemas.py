@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_serializer
 
 from spika.schemas import CamelSchema, Millis, OptionalMillis, StrictCamelSchema
 
@@ -69,6 +69,15 @@ class AuthOut(CamelSchema):
     user: UserOut
     device: DeviceOut
     browser_device_id: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_browser_device_id(self, handler):
+        # Spika sends browserDeviceId only for browser devices; otherwise the key is absent.
+        data = handler(self)
+        if self.browser_device_id is None:
+            data.pop("browserDeviceId", None)
+            data.pop("browser_device_id", None)
+        return data
 
 
 class VerifyIn(StrictCamelSchema):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import (
     Block,
@@ -17,7 +18,6 @@ from accounts.models import (
     User,
     UserSetting,
     VerificationCode,
-    hash_telephone_number,
 )
 from accounts.signals import user_deleted
 from accounts.sms import sms_send
@@ -59,7 +59,8 @@ class CodeRequested:
 
 
 def _code_hash(code: str) -> str:
-    return hash_telephone_number(f"code:{code}")
+    # Keyed: six digits are too few for a plain hash to hide them from a copy of the database.
+    return salted_hmac("accounts.verification-code", code, algorithm="sha256").hexdigest()
 
 
 def _code_new() -> str:
@@ -141,13 +142,20 @@ def _device_attach(*, device: Device | None, device_id: str, user: User, info: D
             device_name=info.device_name,
             app_version=info.app_version,
         )
-    device.user = user
     fields = ["user", "modified_at"]
-    if info.type != BROWSER:
+    if device.user_id != user.pk:
+        # Spika keeps a browser's token when the device changes owner [quirk]: the old token
+        # would then sign in as the new number without its code. The session ends here.
+        device.token_hash = None
+        device.token_expired_at = timezone.now()
+        device.push_token = None
+        fields += ["token_hash", "token_expired_at", "push_token"]
+    elif info.type != BROWSER:
         # A mobile device signing in again loses its old session and push registration.
         device.token_expired_at = timezone.now()
         device.push_token = None
         fields += ["token_expired_at", "push_token"]
+    device.user = user
     device.save(update_fields=fields)
     return device
 
@@ -168,23 +176,26 @@ def auth_verify(*, code: str, device_id: str) -> tuple[User, Device, str]:
 
 
 def _code_check(*, user_id: int | None, code: str) -> ApiError | None:
-    """None when ``code`` is the user's pending code (which is then used up), else the refusal."""
+    """None when ``code`` is the user's pending code (which is then used up), else the refusal.
+
+    An expired code, or one tried wrongly too often, stays refused (even when right) until a
+    new one is requested.
+    """
     pending = VerificationCode.objects.select_for_update().filter(user_id=user_id).first()
     if user_id is None or pending is None:
         return ApiError(403, "Verification code is invalid")
-    if timezone.now() - pending.created_at > timedelta(
-        seconds=settings.SPIKA_CODE_LIFETIME_SECONDS
-    ):
-        pending.delete()
+    lifetime = timedelta(seconds=settings.SPIKA_CODE_LIFETIME_SECONDS)
+    if timezone.now() - pending.created_at > lifetime:
         return ApiError(403, "Verification code has expired, request a new one")
+    if pending.attempts >= settings.SPIKA_CODE_MAX_ATTEMPTS:
+        return ApiError(403, "Too many wrong codes, request a new one")
     if hmac.compare_digest(pending.code_hash, _code_hash(code)):
         pending.delete()
         return None
     pending.attempts += 1
-    if pending.attempts >= settings.SPIKA_CODE_MAX_ATTEMPTS:
-        pending.delete()
-        return ApiError(403, "Too many wrong codes, request a new one")
     pending.save(update_fields=["attempts"])
+    if pending.attempts >= settings.SPIKA_CODE_MAX_ATTEMPTS:
+        return ApiError(403, "Too many wrong codes, request a new one")
     return ApiError(403, "Verification code is invalid")
 
 

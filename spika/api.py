@@ -10,11 +10,12 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from spika.errors import ApiError
+from spika.errors import ApiError, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,7 @@ class SpikaAPI(NinjaAPI):
         )
 
     def error_response(self, request: HttpRequest, status: int, message: str) -> HttpResponse:
-        body = {"status": "error", "message": message}
-        return NinjaAPI.create_response(self, request, body, status=status)
+        return NinjaAPI.create_response(self, request, error_body(message), status=status)
 
 
 def validation_message(errors: list[dict[str, Any]]) -> str:
@@ -90,6 +90,15 @@ def on_object_missing(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return api.error_response(request, 413, "Request body is too large")
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def on_value_out_of_range(request, exc):
+    # A value the database cannot hold (an id past bigint, say) that no schema caught: the
+    # client's mistake, not the server's. PostgreSQL raises DataError, SQLite OverflowError.
+    logger.warning("Value out of range in %s %s: %s", request.method, request.path, exc)
+    return api.error_response(request, 400, "Invalid params")
 
 
 @api.exception_handler(Exception)

@@ -5,3 +5,8 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def error_body(message: str) -> dict:
+    """Spika's error envelope; every error answer of the API has this body."""
+    return {"status": "error", "message": message}

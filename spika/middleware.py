@@ -1,5 +1,9 @@
+import json
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpResponse
+
+from spika.errors import error_body
 
 ALLOWED_HEADERS = (
     "Content-Type, Authorization, access-token, adminAccessToken, accesstoken, accessToken, "
@@ -7,12 +11,16 @@ ALLOWED_HEADERS = (
 )
 
 
+CORS_PATHS = ("/api/", "/events")
+
+
 def _is_preflight(request) -> bool:
-    return request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
+    # Spika answers every OPTIONS with 200 before its routers run, preflight or not.
+    return request.method == "OPTIONS" and request.path.startswith(CORS_PATHS)
 
 
 def _add_cors(request, response):
-    if request.path.startswith(("/api/", "/events")):
+    if request.path.startswith(CORS_PATHS):
         response["Access-Control-Allow-Origin"] = "*"
         response["Access-Control-Allow-Methods"] = "*"
         response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
@@ -48,3 +56,42 @@ class CorsMiddleware:
         else:
             response = await self.get_response(request)
         return _add_cors(request, response)
+
+
+API_PREFIX = "/api/messenger/"
+
+
+def _as_envelope(request, response):
+    """A bare error the framework answered itself (405 for a known path with an unknown method,
+    say) becomes Spika's error envelope, so that clients always get one shape."""
+    if (
+        response.status_code >= 400
+        and request.path.startswith(API_PREFIX)
+        and not response.get("Content-Type", "").startswith("application/json")
+        and not getattr(response, "streaming", False)
+    ):
+        message = "Method not allowed" if response.status_code == 405 else response.reason_phrase
+        response.content = json.dumps(error_body(message)).encode()
+        response["Content-Type"] = "application/json; charset=utf-8"
+    return response
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Spika's envelope on the API's error answers that no exception handler produced."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self._acall(request)
+        return _as_envelope(request, self.get_response(request))
+
+    async def _acall(self, request):
+        return _as_envelope(request, await self.get_response(request))
