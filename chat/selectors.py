@@ -6,9 +6,9 @@ and "what is this member's unread count"; REST routes and event payloads both us
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 
-from accounts.models import Block, UserSetting
+from accounts.models import Block, Contact, UserSetting
 from chat.models import Message, MessageRecord, Room, RoomUser
 
 
@@ -84,3 +84,90 @@ def room_flags(*, user_id: int, room_ids: Iterable[int]) -> dict[int, dict[str, 
         prefix, _, room_id = key.partition("_")
         flags[int(room_id)]["muted" if prefix == "mute" else "pinned"] = True
     return flags
+
+
+def room_queryset():
+    """Rooms with their members and the members' users: two queries for any number of rooms."""
+    members = RoomUser.objects.select_related("user").order_by("id")
+    return Room.objects.prefetch_related(Prefetch("members", queryset=members))
+
+
+def rooms_for_viewer(*, user_id: int, rooms: Iterable[Room]) -> list[Room]:
+    """Sets ``muted``, ``pinned`` and ``unread_count`` of one user on each room (two queries)."""
+    rooms = list(rooms)
+    room_ids = [room.pk for room in rooms]
+    flags = room_flags(user_id=user_id, room_ids=room_ids)
+    unread = room_unread_counts(user_id=user_id, room_ids=room_ids) if room_ids else {}
+    for room in rooms:
+        room.muted = flags[room.pk]["muted"]
+        room.pinned = flags[room.pk]["pinned"]
+        room.unread_count = unread.get(room.pk, 0)
+    return rooms
+
+
+def room_of_member(*, user_id: int, room_id: int, deleted: bool | None = None) -> Room | None:
+    """The room with its members, if ``user_id`` belongs to it; else None."""
+    rooms = room_queryset().filter(pk=room_id, members__user_id=user_id)
+    if deleted is not None:
+        rooms = rooms.filter(deleted=deleted)
+    return rooms.first()
+
+
+def room_private_between(*, user_id: int, other_id: int) -> Room | None:
+    """The live private room of two different users, if there is one."""
+    if user_id == other_id:
+        return None
+    return (
+        room_queryset()
+        .filter(type=Room.Type.PRIVATE, deleted=False, members__user_id=user_id)
+        .filter(members__user_id=other_id)
+        .order_by("id")
+        .first()
+    )
+
+
+def users_known_to(*, user_id: int) -> Q:
+    """Users ``user_id`` may look up: their contacts and everyone who shares a room with them."""
+    contacts = Contact.objects.filter(user_id=user_id).values("contact_id")
+    co_members = RoomUser.objects.filter(room__members__user_id=user_id).values("user_id")
+    return Q(pk__in=contacts) | Q(pk__in=co_members)
+
+
+def rooms_page(*, user_id: int, page: int, keyword: str = "", per_page: int) -> tuple[list, int]:
+    """``GET /rooms``: the user's live rooms, oldest first, one page of them and their count."""
+    rooms = room_queryset().filter(members__user_id=user_id, deleted=False)
+    if keyword:
+        rooms = rooms.filter(name__istartswith=keyword)
+    rooms = rooms.order_by("created_at", "id")
+    start = (page - 1) * per_page
+    return list(rooms[start : start + per_page]), rooms.count()
+
+
+def rooms_changed_page(*, user_id: int, since, page: int, per_page: int) -> tuple[list, int]:
+    """Rooms sync: the user's rooms changed, joined, muted or pinned after ``since``.
+
+    Paged by membership, in join order. Deleted rooms are included; rooms left are not.
+    """
+    flagged = set()
+    for key in UserSetting.objects.filter(
+        user_id=user_id, value="true", modified_at__gt=since, key__regex=r"^(mute|pin)_[0-9]+$"
+    ).values_list("key", flat=True):
+        flagged.add(int(key.partition("_")[2]))
+    memberships = (
+        RoomUser.objects.filter(user_id=user_id)
+        .filter(Q(room__modified_at__gt=since) | Q(created_at__gt=since) | Q(room_id__in=flagged))
+        .order_by("id")
+    )
+    start = (page - 1) * per_page
+    room_ids = list(memberships.values_list("room_id", flat=True)[start : start + per_page])
+    rooms = room_queryset().in_bulk(room_ids)
+    return [rooms[room_id] for room_id in room_ids], memberships.count()
+
+
+def room_ids_of_member(*, user_id: int) -> list[int]:
+    """The live (not deleted) rooms the user belongs to."""
+    return list(
+        RoomUser.objects.filter(user_id=user_id, room__deleted=False)
+        .order_by("room_id")
+        .values_list("room_id", flat=True)
+    )
