@@ -169,6 +169,13 @@ SPIKA_SMS_BACKEND = env_str("SPIKA_SMS_BACKEND", "accounts.sms.LogSmsBackend")
 
 # Events are kept this long for Last-Event-ID resume, then trimmed.
 SPIKA_EVENT_RETENTION_HOURS = env_int("SPIKA_EVENT_RETENTION_HOURS", 24, minimum=1)
+# Redis channel names start with this (parallel test runs use their own prefix).
+SPIKA_REDIS_PREFIX = env_str("SPIKA_REDIS_PREFIX", "spika")
+# Event streams: keep-alive interval, threads (= database connections) for their reads, and
+# how often each process checks its streams against storage (a safety net for lost messages).
+SPIKA_SSE_KEEPALIVE_SECONDS = env_int("SPIKA_SSE_KEEPALIVE_SECONDS", 10, minimum=1)
+SPIKA_SSE_DB_THREADS = env_int("SPIKA_SSE_DB_THREADS", 4, minimum=1)
+SPIKA_EVENT_SWEEP_SECONDS = env_int("SPIKA_EVENT_SWEEP_SECONDS", 30, minimum=1)
 
 # --- django-eventstream ---------------------------------------------------------------------
 EVENTSTREAM_CHANNELMANAGER_CLASS = "eventstream.channels.UserChannelManager"

@@ -1,0 +1,189 @@
+"""The process-wide hub: open streams subscribe by user; announced events are handed to them.
+
+Streams hold no database connection and no thread. The hub lives in the server's event loop;
+publishers in other threads hand it events with ``deliver_threadsafe``, the Redis listener
+(``eventstream.relay``) from inside the loop with ``deliver``. A subscriber keeps the events
+announced for its user until its stream takes them.
+
+Announcements are a fast path, not the record: the database is. A subscriber is *behind*
+(its stream reads storage from its last id) when
+
+* it sees a gap in its channel's numbers that does not fill within ``GAP_GRACE`` (two
+  processes announced out of order, or an announcement was lost);
+* more than ``MAX_PENDING`` events wait for a slow client (memory stays bounded);
+* ``resync`` finds its channel ahead of it: after the Redis listener (re)subscribes, and every
+  ``SPIKA_EVENT_SWEEP_SECONDS`` as a safety net (one query per process for all its streams).
+"""
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from eventstream import storage
+
+logger = logging.getLogger(__name__)
+
+MAX_PENDING = 2000
+GAP_GRACE = 0.25
+RESYNC_CHUNK = 1000
+
+_db_executor = None
+_db_executor_lock = threading.Lock()
+
+
+def _db_run(fn, *args, **kwargs):
+    close_old_connections()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+async def run_db(fn, *args, **kwargs):
+    """Run blocking ORM code in a small shared pool: streams never pin a thread or connection.
+
+    At most ``SPIKA_SSE_DB_THREADS`` threads, hence database connections, however many
+    streams are open; connections follow ``CONN_MAX_AGE`` like a request's.
+    """
+    global _db_executor
+    with _db_executor_lock:
+        if _db_executor is None:
+            _db_executor = ThreadPoolExecutor(
+                max_workers=settings.SPIKA_SSE_DB_THREADS, thread_name_prefix="sse-db"
+            )
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_db_executor, lambda: _db_run(fn, *args, **kwargs))
+
+
+class Subscriber:
+    """One open stream's mailbox. ``position`` is the last id its stream has sent."""
+
+    __slots__ = ("user_id", "position", "pending", "wake", "behind")
+
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self.position: int | None = None
+        self.pending: list[tuple[int, str]] = []
+        self.wake = asyncio.Event()
+        self.behind = False
+
+    def offer(self, seq: int, data: str) -> None:
+        if len(self.pending) >= MAX_PENDING:
+            self.pending.clear()
+            self.behind = True
+        else:
+            self.pending.append((seq, data))
+        self.wake.set()
+
+    def mark_behind(self) -> None:
+        self.behind = True
+        self.wake.set()
+
+    def take(self) -> tuple[list[tuple[int, str]], bool]:
+        """The next events in order after ``position``, and whether a gap holds back others."""
+        self.wake.clear()
+        if self.position is None or not self.pending:
+            return [], False
+        self.pending.sort()
+        ready, held = [], []
+        for seq, data in self.pending:
+            if seq <= self.position:
+                continue
+            if seq == self.position + 1 and not held:
+                ready.append((seq, data))
+                self.position = seq
+            else:
+                held.append((seq, data))
+        self.pending = held
+        return ready, bool(held)
+
+    def caught_up(self, position: int) -> None:
+        """The stream has read storage up to ``position``: forget what that covered."""
+        self.position = position
+        self.behind = False
+        self.pending = [(seq, data) for seq, data in self.pending if seq > position]
+
+
+class Hub:
+    def __init__(self):
+        self.channels: dict[int, set[Subscriber]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    def subscribe(self, user_id: int) -> Subscriber:
+        self._start(asyncio.get_running_loop())
+        subscriber = Subscriber(user_id)
+        self.channels.setdefault(user_id, set()).add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        subscribers = self.channels.get(subscriber.user_id)
+        if subscribers is not None:
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del self.channels[subscriber.user_id]
+
+    def deliver(self, events) -> None:
+        """Hand announced events to the subscribers of their channels (in the loop)."""
+        for event in events:
+            for subscriber in self.channels.get(event.user_id, ()):
+                subscriber.offer(event.seq, event.data)
+
+    def deliver_threadsafe(self, events) -> None:
+        """``deliver`` from any thread; a process without open streams has nothing to do."""
+        loop = self.loop
+        if loop is None or loop.is_closed() or not events:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.deliver(events)
+        else:
+            loop.call_soon_threadsafe(self.deliver, events)
+
+    def mark_behind(self, positions: dict[int, int]) -> None:
+        for user_id, subscribers in self.channels.items():
+            last = positions.get(user_id, 0)
+            for subscriber in subscribers:
+                if subscriber.position is None or subscriber.position < last:
+                    subscriber.mark_behind()
+
+    async def resync(self) -> None:
+        """Find the streams whose channel moved on without them (one query per 1,000)."""
+        user_ids = list(self.channels)
+        for start in range(0, len(user_ids), RESYNC_CHUNK):
+            chunk = user_ids[start : start + RESYNC_CHUNK]
+            self.mark_behind(await run_db(storage.channel_positions, chunk))
+
+    def _start(self, loop) -> None:
+        if self.loop is loop:
+            return
+        self.loop = loop
+        self._spawn(self._sweep())
+        from eventstream import relay
+
+        if relay.enabled():
+            self._spawn(relay.listen(self))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(settings.SPIKA_EVENT_SWEEP_SECONDS)
+            if self.channels:
+                try:
+                    await self.resync()
+                except Exception:
+                    logger.warning("event sweep failed; next one in a while", exc_info=True)
+
+
+hub = Hub()
