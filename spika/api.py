@@ -103,7 +103,7 @@ def on_value_out_of_range(request, exc):
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
-    logger.exception("Unhandled error in %s %s", request.method, request.path)
+    logger.error("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return api.error_response(request, 500, "Server error")
 
 

@@ -59,6 +59,8 @@ class CorsMiddleware:
 
 
 API_PREFIX = "/api/messenger/"
+# Spika's texts for the errors the framework answers by itself.
+MESSAGES = {404: "Not found", 405: "Method not allowed"}
 
 
 def _as_envelope(request, response):
@@ -70,7 +72,7 @@ def _as_envelope(request, response):
         and not response.get("Content-Type", "").startswith("application/json")
         and not getattr(response, "streaming", False)
     ):
-        message = "Method not allowed" if response.status_code == 405 else response.reason_phrase
+        message = MESSAGES.get(response.status_code, response.reason_phrase)
         response.content = json.dumps(error_body(message)).encode()
         response["Content-Type"] = "application/json; charset=utf-8"
     return response
