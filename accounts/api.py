@@ -1,13 +1,16 @@
-"""Routes: /auth, /me, /device. Each loads, calls one service, returns."""
+"""Routes: /auth, /me, /device, /contacts. Each loads, calls one service, returns."""
 
 from ninja import Router
 
-from accounts import services
+from accounts import selectors, services
 from accounts.auth import device_auth
 from accounts.models import UserSetting
 from accounts.schemas import (
     AuthIn,
     AuthOut,
+    ContactListOut,
+    ContactSyncIn,
+    ContactSyncOut,
     DeletedOut,
     DeviceEnvelope,
     DeviceUpdateIn,
@@ -22,6 +25,10 @@ from spika.errors import ApiError
 auth_router = Router(tags=["auth"])
 me_router = Router(tags=["me"], auth=device_auth)
 device_router = Router(tags=["device"], auth=device_auth)
+contacts_router = Router(tags=["contacts"], auth=device_auth)
+
+CONTACTS_PER_PAGE = 20
+CONTACTS_SYNC_LIMIT = 100
 
 
 @auth_router.get("", include_in_schema=False)
@@ -88,3 +95,24 @@ def device_update(request, payload: DeviceUpdateIn):
     device = services.device_push_token_set(device=request.auth, push_token=payload.push_token)
     device.token = request.token
     return {"device": device}
+
+
+@contacts_router.get("", response=ContactListOut, by_alias=True)
+def contacts_list(request, cursor: str | None = None, keyword: str = ""):
+    cursor_id = None
+    if cursor is not None:
+        if not (cursor.isascii() and cursor.isdigit()):
+            raise ApiError(400, "Invalid params ValidationError: query.cursor must be a number")
+        cursor_id = int(cursor)
+    users, count, next_cursor = selectors.contacts_page(
+        user_id=request.user.pk, keyword=keyword, cursor=cursor_id, per_page=CONTACTS_PER_PAGE
+    )
+    return {"list": users, "count": count, "limit": CONTACTS_PER_PAGE, "next_cursor": next_cursor}
+
+
+@contacts_router.post("", response=ContactSyncOut, by_alias=True)
+def contacts_sync(request, payload: ContactSyncIn):
+    users = services.contacts_sync(
+        user=request.user, hashes=payload.contacts, is_last_page=payload.is_last_page
+    )
+    return {"list": users, "count": len(users), "limit": CONTACTS_SYNC_LIMIT}

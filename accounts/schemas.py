@@ -1,6 +1,7 @@
 """REST shapes of accounts: Spika's sanitized user and device (camelCase, milliseconds)."""
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_serializer
 
@@ -118,3 +119,47 @@ class DeviceUpdateIn(StrictCamelSchema):
 
 class DeletedOut(CamelSchema):
     deleted: bool
+
+
+class ContactListOut(CamelSchema):
+    list: list[UserOut]
+    count: int
+    limit: int
+    next_cursor: int | None
+
+
+class ContactSyncIn(CamelSchema):
+    """``contacts``: number hashes, as an array or one comma-separated string."""
+
+    contacts: str | list[Annotated[str, Field(strict=True, max_length=255)]]
+    is_last_page: bool = False
+
+    @field_validator("contacts", mode="after")
+    @classmethod
+    def hash_list(cls, value):
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if not 1 <= len(value) <= 100:
+            raise ValueError("field must have between 1 and 100 items")
+        return value
+
+
+class ContactSyncOut(CamelSchema):
+    list: list[UserOut]
+    count: int
+    limit: int
+
+
+class BlockOut(CamelSchema):
+    id: int
+    blocked_id: int
+    user_id: int
+    created_at: Millis
+
+
+class BlockEnvelope(CamelSchema):
+    block: BlockOut | None
+
+
+class BlockedUsersOut(CamelSchema):
+    blocked_users: list[UserOut]

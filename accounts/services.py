@@ -278,3 +278,38 @@ def user_delete(*, user: User) -> None:
     UserSetting.objects.filter(user=user).delete()
     # chat removes the group memberships (accounts does not know about rooms).
     user_deleted.send(sender=User, user=user)
+
+
+# How long a contact stays after the phone book stopped listing it (Spika prunes at 10 min).
+CONTACT_KEEP = timedelta(minutes=10)
+
+
+@transaction.atomic
+def contacts_sync(*, user: User, hashes: list[str], is_last_page: bool) -> list[User]:
+    """``POST /contacts``: the verified users whose number hashes are listed become contacts.
+
+    Contacts already known are confirmed again. After the last page of a phone-book upload,
+    contacts no longer confirmed in the last ten minutes are removed.
+    """
+    matches = list(
+        User.objects.filter(telephone_number_hashed__in=hashes, verified=True).order_by("id")
+    )
+    now = timezone.now()
+    others = [match for match in matches if match.pk != user.pk]
+    Contact.objects.bulk_create(
+        [Contact(user=user, contact=other, last_confirmed_at=now) for other in others],
+        ignore_conflicts=True,
+    )
+    Contact.objects.filter(user=user, contact__in=others).update(last_confirmed_at=now)
+    if is_last_page:
+        Contact.objects.filter(user=user, last_confirmed_at__lt=now - CONTACT_KEEP).delete()
+    return matches
+
+
+def block_create(*, user: User, blocked_id: int) -> Block:
+    """``POST /blocks``; blocking the same user again answers the existing block."""
+    blocked = User.objects.filter(pk=blocked_id).first()
+    if blocked is None:
+        raise ApiError(404, "there is no user with that blockedId")
+    block, _ = Block.objects.get_or_create(user=user, blocked=blocked)
+    return block

@@ -6,10 +6,10 @@ and "what is this member's unread count"; REST routes and event payloads both us
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 
-from accounts.models import Block, Contact, UserSetting
-from chat.models import Message, MessageRecord, Room, RoomUser
+from accounts.models import Block, Contact, User, UserSetting
+from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
 
 
 def room_member_ids(*, room_id: int) -> list[int]:
@@ -171,3 +171,80 @@ def room_ids_of_member(*, user_id: int) -> list[int]:
         .order_by("room_id")
         .values_list("room_id", flat=True)
     )
+
+
+def _last_visible_message(field: str):
+    """The newest message of the membership's room that its member may see (joined at or before)."""
+    messages = Message.objects.filter(
+        room_id=OuterRef("room_id"), created_at__gte=OuterRef("created_at")
+    ).order_by("-created_at", "-id")
+    return Subquery(messages.values(field)[:1])
+
+
+def history_page(*, user_id: int, page: int, per_page: int, keyword: str = "") -> tuple[list, int]:
+    """``GET /history``: the user's live chats by newest message, one page and the total.
+
+    Returns ``[(room_id, message_id)]``. A chat is a group, or a room of exactly two members;
+    chats without a message the user may see are left out. ``keyword`` matches group names and,
+    in private rooms, the other member's display name.
+    """
+    member_count = (
+        RoomUser.objects.filter(room_id=OuterRef("room_id"))
+        .order_by()
+        .values("room_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    chats = (
+        RoomUser.objects.filter(user_id=user_id, room__deleted=False)
+        .annotate(
+            member_count=Subquery(member_count),
+            last_id=_last_visible_message("id"),
+            last_at=_last_visible_message("created_at"),
+        )
+        .filter(Q(room__type=Room.Type.GROUP) | Q(member_count=2), last_id__isnull=False)
+    )
+    if keyword:
+        other_named = RoomUser.objects.filter(
+            room_id=OuterRef("room_id"), user__display_name__icontains=keyword
+        ).exclude(user_id=user_id)
+        chats = chats.filter(
+            Q(room__type=Room.Type.GROUP, room__name__icontains=keyword)
+            | Q(Exists(other_named), room__type=Room.Type.PRIVATE)
+        )
+    start = (page - 1) * per_page
+    rows = chats.order_by("-last_at", "-last_id").values_list("room_id", "last_id")
+    return list(rows[start : start + per_page]), chats.count()
+
+
+def last_visible_message_id(*, membership: RoomUser) -> int | None:
+    """The newest message of the room its member may see."""
+    return (
+        Message.objects.filter(room_id=membership.room_id, created_at__gte=membership.created_at)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def messages_hidden_for(*, user_id: int, message_ids: Iterable[int]) -> set[int]:
+    """Of ``message_ids``, those the user deleted "for me"."""
+    return set(
+        HiddenMessage.objects.filter(user_id=user_id, message_id__in=list(message_ids)).values_list(
+            "message_id", flat=True
+        )
+    )
+
+
+def users_changed_page(*, user_id: int, since, page: int, per_page: int) -> tuple[list, int]:
+    """Users sync: verified contacts and co-members changed after ``since``, oldest change first.
+
+    Spika means "contacts and users sharing a room" but matches the wrong ids (App. C #7).
+    """
+    users = (
+        User.objects.filter(users_known_to(user_id=user_id), verified=True, modified_at__gt=since)
+        .exclude(pk=user_id)
+        .order_by("modified_at", "id")
+    )
+    start = (page - 1) * per_page
+    return list(users[start : start + per_page]), users.count()

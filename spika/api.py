@@ -108,11 +108,12 @@ def on_unexpected(request, exc):
 
 
 def register_routers() -> None:
-    from accounts.api import auth_router, device_router, me_router
+    from accounts.api import auth_router, contacts_router, device_router, me_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/me", me_router)
     api.add_router("/device", device_router)
+    api.add_router("/contacts", contacts_router)
 
     from chat.api import routers as chat_routers
 

@@ -2,7 +2,7 @@
 
 
 def routers():
-    from chat.api import history, message_records, messages, rooms, users
+    from chat.api import blocks, history, message_records, messages, rooms, users
 
     return [
         ("/rooms", rooms.router),
@@ -10,4 +10,5 @@ def routers():
         ("/message-records", message_records.router),
         ("/history", history.router),
         ("/users", users.router),
+        ("/blocks", blocks.router),
     ]

@@ -1,5 +1,49 @@
+"""Routes: /users (spec §5.10). A user sees themself, their contacts and their co-members."""
+
 from ninja import Router
 
 from accounts.auth import device_auth
+from accounts.models import User
+from accounts.schemas import UserEnvelope
+from chat import selectors
+from chat.api.params import datetime_from_millis, integer, page_number, path_id
+from chat.schemas.users import UserSyncOut
+from spika.errors import ApiError
 
 router = Router(tags=["users"], auth=device_auth)
+
+SYNC_PER_PAGE = 100
+
+
+@router.get("/sync/{timestamp}", response=UserSyncOut, by_alias=True)
+def user_sync(request, timestamp: str, page: str | None = None):
+    millis = integer(timestamp)
+    if millis is None:
+        raise ApiError(400, "timestamp must be number")
+    number = page_number(page)
+    if number is None:
+        raise ApiError(400, "page must be valid number")
+    users, count = selectors.users_changed_page(
+        user_id=request.user.pk,
+        since=datetime_from_millis(millis),
+        page=number,
+        per_page=SYNC_PER_PAGE,
+    )
+    return {
+        "list": users,
+        "count": count,
+        "limit": SYNC_PER_PAGE,
+        "has_next": count > number * SYNC_PER_PAGE,
+    }
+
+
+@router.get("/{id}", response=UserEnvelope, by_alias=True)
+def user_get(request, id: str):
+    user_id = path_id(id)
+    if user_id == request.user.pk:
+        return {"user": request.user}
+    known = selectors.users_known_to(user_id=request.user.pk)
+    user = user_id and User.objects.filter(known, pk=user_id).first()
+    if not user:
+        raise ApiError(404, "User not found")
+    return {"user": user}

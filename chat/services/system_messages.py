@@ -55,6 +55,10 @@ def system_message_create(
         total_user_count=len(members),
         created_at=created_at or timezone.now(),
     )
+    if created_at is not None:
+        # Saving stamps modifiedAt with the clock; an unedited message has modifiedAt = createdAt.
+        Message.objects.filter(pk=message.pk).update(modified_at=created_at)
+        message.modified_at = created_at
     if actor.pk in members:
         for record_type, counter in (
             (MessageRecord.Type.DELIVERED, "delivered_count"),

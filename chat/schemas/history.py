@@ -1,0 +1,56 @@
+"""The chat list (spec §5.9): one item per chat with its last message and the caller's state."""
+
+from spika.schemas import CamelSchema, Millis
+
+DELETED_BODY = {"text": "Deleted message"}
+
+
+class LastMessageOut(CamelSchema):
+    """Spika's sanitized message (§3.4) as the viewer sees it: deleted ones show no body."""
+
+    id: int
+    room_id: int
+    from_user_id: int | None
+    total_user_count: int
+    delivered_count: int
+    seen_count: int
+    type: str
+    body: dict
+    created_at: Millis
+    modified_at: Millis
+    local_id: str | None
+    reply_id: int | None
+    deleted: bool
+    is_forwarded: bool
+    has_link: bool
+
+    @staticmethod
+    def resolve_body(message):
+        return DELETED_BODY if LastMessageOut.resolve_deleted(message) else message.body
+
+    @staticmethod
+    def resolve_deleted(message):
+        return message.deleted or getattr(message, "hidden_for_viewer", False)
+
+
+class HistoryItemOut(CamelSchema):
+    room_id: int
+    muted: bool
+    pinned: bool
+    last_message: LastMessageOut | None
+    unread_count: int
+
+
+class HistoryOut(CamelSchema):
+    list: list[HistoryItemOut]
+    count: int
+    limit: int
+    page: int
+
+
+class HistoryRoomOut(CamelSchema):
+    unread_count: int
+    room_id: int
+    last_message: LastMessageOut | None
+    muted: bool
+    pinned: bool
