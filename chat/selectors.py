@@ -173,6 +173,20 @@ def room_ids_of_member(*, user_id: int) -> list[int]:
     )
 
 
+def message_record_counts(*, message_id: int) -> dict[str, int]:
+    """``{"seen": n, "delivered": n}``: the message's live records of each kind, counted now.
+
+    Counted from the records rather than read from the message's counter columns, so that an
+    event built right after a record is written carries the counts including it, whatever
+    order the writer updates the counters in.
+    """
+    live = MessageRecord.objects.filter(message_id=message_id, is_deleted=False)
+    return live.aggregate(
+        seen=Count("id", filter=Q(type=MessageRecord.Type.SEEN)),
+        delivered=Count("id", filter=Q(type=MessageRecord.Type.DELIVERED)),
+    )
+
+
 def _last_visible_message(field: str):
     """The newest message of the membership's room that its member may see (joined at or before)."""
     messages = Message.objects.filter(

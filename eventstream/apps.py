@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class EventstreamConfig(AppConfig):
     name = "eventstream"
     verbose_name = "Event stream"
+
+    def ready(self):
+        from eventstream import receivers
+
+        receivers.connect()
