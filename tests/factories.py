@@ -12,7 +12,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
 
-    telephone_number = factory.Sequence(lambda n: f"+38591{n:07d}")
+    # +38599...: never one of the personas' numbers (+38591000000x in tests/conftest.py).
+    telephone_number = factory.Sequence(lambda n: f"+38599{n:07d}")
     display_name = factory.Sequence(lambda n: f"user {n}")
     email_address = factory.Sequence(lambda n: f"user{n}@example.com")
     verified = True
