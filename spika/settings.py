@@ -64,6 +64,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",
+    # Before django.contrib.auth, so that its createsuperuser (the number may not be blank) wins.
+    "accounts.apps.AccountsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,7 +73,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_eventstream",
-    "accounts.apps.AccountsConfig",
     "chat.apps.ChatConfig",
     "eventstream.apps.EventstreamConfig",
 ]
@@ -176,6 +177,27 @@ SPIKA_REDIS_PREFIX = env_str("SPIKA_REDIS_PREFIX", "spika")
 SPIKA_SSE_KEEPALIVE_SECONDS = env_int("SPIKA_SSE_KEEPALIVE_SECONDS", 10, minimum=1)
 SPIKA_SSE_DB_THREADS = env_int("SPIKA_SSE_DB_THREADS", 4, minimum=1)
 SPIKA_EVENT_SWEEP_SECONDS = env_int("SPIKA_EVENT_SWEEP_SECONDS", 30, minimum=1)
+
+# --- Pushpin (GRIP): see eventstream/grip.py and docs/deploy.md ----------------------------
+# The key Pushpin signs proxied requests with (sig_key in pushpin.conf). Unset: no GRIP mode,
+# and every request is a direct client, whatever Grip-* headers it carries.
+SPIKA_GRIP_KEY = env_str("SPIKA_GRIP_KEY", "")
+if SPIKA_GRIP_KEY and (SPIKA_GRIP_KEY == "changeme" or len(SPIKA_GRIP_KEY) < 16):
+    raise ImproperlyConfigured(
+        "SPIKA_GRIP_KEY must be a random secret of at least 16 characters, never Pushpin's "
+        "stock 'changeme' (try: openssl rand -hex 32)"
+    )
+SPIKA_GRIP_ISSUER = env_str("SPIKA_GRIP_ISSUER", "pushpin")
+# Pushpin's private control API, where events are published (comma-separated: every Pushpin).
+SPIKA_GRIP_PUBLISH_URLS = env_list("SPIKA_GRIP_PUBLISH_URLS", "")
+if SPIKA_GRIP_KEY and not SPIKA_GRIP_PUBLISH_URLS:
+    raise ImproperlyConfigured(
+        "SPIKA_GRIP_KEY is set but SPIKA_GRIP_PUBLISH_URLS is not (e.g. http://127.0.0.1:5561)"
+    )
+SPIKA_GRIP_CHANNEL_PREFIX = env_str("SPIKA_GRIP_CHANNEL_PREFIX", "spika-")
+# How often Pushpin rechecks a held stream's token and catches the stream up from storage: a
+# revoked or expired token's stream ends within this time.
+SPIKA_GRIP_RECHECK_SECONDS = env_int("SPIKA_GRIP_RECHECK_SECONDS", 60, minimum=1)
 
 # --- django-eventstream ---------------------------------------------------------------------
 EVENTSTREAM_CHANNELMANAGER_CLASS = "eventstream.channels.UserChannelManager"

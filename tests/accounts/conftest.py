@@ -55,6 +55,8 @@ def sign_in_settings(settings):
     """Random codes sent through the outbox; the environment's fixed code does not leak in."""
     settings.SPIKA_FIXED_VERIFICATION_CODE = ""
     settings.SPIKA_SMS_BACKEND = "accounts.sms.OutboxSmsBackend"
+    # Admin users have passwords; a slow hasher would dominate the admin tests' time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 
