@@ -19,7 +19,7 @@ from eventstream.storage import Event
 
 logger = logging.getLogger(__name__)
 
-_client = None
+_clients: dict = {}
 
 
 def enabled() -> bool:
@@ -39,12 +39,10 @@ def message_decode(raw) -> list[Event]:
 
 
 def _redis() -> redis.Redis:
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-        )
-    return _client
+    url = settings.REDIS_URL
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return _clients[url]
 
 
 def relay_publish(events) -> bool:

@@ -56,7 +56,9 @@ def reset_frame(position: int) -> str:
 
 async def _answer(send, status: int, body: dict | None = None) -> None:
     content = json.dumps(body).encode() if body is not None else b""
-    headers = [(b"content-type", b"application/json"), *CORS_HEADERS] if body else CORS_HEADERS
+    headers = [(b"content-length", str(len(content)).encode()), *CORS_HEADERS]
+    if body is not None:
+        headers.append((b"content-type", b"application/json"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})
 
@@ -100,14 +102,16 @@ class Stream:
         self.subscriber = hub.subscribe(self.user_id)
         watcher = asyncio.get_running_loop().create_task(self._watch_disconnect(receive))
         try:
+            if self.last_id is None:
+                # Read before the head goes out: an event committed once the client sees the
+                # stream open has a higher id than this position, and is announced to us.
+                self.subscriber.behind = False
+                self.subscriber.caught_up(await run_db(storage.channel_position, self.user_id))
             await self.send(
                 {"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS}
             )
             await self._write(": stream open\n\n")
-            if self.last_id is None:
-                self.subscriber.behind = False
-                self.subscriber.caught_up(await run_db(storage.channel_position, self.user_id))
-            else:
+            if self.last_id is not None:
                 await self._catch_up(storage.parse_event_id(self.last_id))
             await self._live()
         finally:

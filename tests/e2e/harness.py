@@ -203,7 +203,10 @@ class SseStream:
                 self._read_more()
         except (TimeoutError, EOFError):
             pass
-        self._decode_body()
+        try:
+            self._decode_body()
+        except EOFError:  # the last chunk of a chunked answer
+            pass
         return self.body.decode(errors="replace")
 
     def next_frame(self, timeout=10.0) -> dict:
@@ -261,3 +264,39 @@ class SseStream:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class RedisProcess:
+    """A private ``redis-server`` on a free port, no persistence; can be stopped and restarted."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout=10.0) -> "RedisProcess":
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
