@@ -1,0 +1,97 @@
+import asyncio
+from threading import current_thread
+
+import pytest
+
+from eventstream import hub as hub_module
+from eventstream.hub import Hub, Subscriber
+from eventstream.relay import message_decode, message_encode
+from eventstream.storage import Event
+
+
+def subscriber_at(position, pending=()):
+    subscriber = Subscriber(user_id=1)
+    subscriber.caught_up(position)
+    for seq in pending:
+        subscriber.offer(seq, f"e{seq}")
+    return subscriber
+
+
+class TestSubscriberTake:
+    def test_it_hands_over_consecutive_events_in_order(self):
+        subscriber = subscriber_at(3, [5, 4, 6])
+        assert subscriber.take() == ([(4, "e4"), (5, "e5"), (6, "e6")], False)
+        assert subscriber.position == 6
+        assert subscriber.take() == ([], False)
+
+    def test_it_drops_what_the_stream_already_sent(self):
+        subscriber = subscriber_at(5, [4, 5, 6, 6])
+        assert subscriber.take() == ([(6, "e6")], False)
+
+    def test_a_gap_holds_back_what_follows_it_until_it_fills(self):
+        subscriber = subscriber_at(1, [2, 4, 5])
+        assert subscriber.take() == ([(2, "e2")], True)
+        subscriber.offer(3, "e3")
+        assert subscriber.take() == ([(3, "e3"), (4, "e4"), (5, "e5")], False)
+
+    def test_nothing_is_handed_over_before_the_stream_knows_its_position(self):
+        subscriber = Subscriber(user_id=1)
+        subscriber.offer(1, "e1")
+        assert subscriber.take() == ([], False)
+        subscriber.caught_up(0)
+        assert subscriber.take() == ([(1, "e1")], False)
+
+    def test_catching_up_forgets_what_storage_covered(self):
+        subscriber = subscriber_at(0, [1, 2, 3])
+        subscriber.mark_behind()
+        subscriber.caught_up(2)
+        assert (subscriber.behind, subscriber.take()) == (False, ([(3, "e3")], False))
+
+    def test_a_client_too_slow_to_keep_up_is_sent_back_to_storage(self, monkeypatch):
+        monkeypatch.setattr(hub_module, "MAX_PENDING", 3)
+        subscriber = subscriber_at(0, [1, 2, 3, 4])
+        assert subscriber.behind
+        assert subscriber.pending == []
+
+
+class TestHub:
+    def test_events_go_to_every_subscriber_of_their_user_only(self):
+        async def scenario():
+            hub = Hub()
+            hub._start = lambda loop: None  # no background tasks in a unit test
+            web, phone, other = hub.subscribe(1), hub.subscribe(1), hub.subscribe(2)
+            for subscriber in (web, phone, other):
+                subscriber.caught_up(0)
+            hub.deliver([Event(1, 1, "a"), Event(3, 1, "nobody")])
+            hub.unsubscribe(phone)
+            hub.deliver([Event(1, 2, "b")])
+            return web.take(), phone.take(), other.take(), hub.channels
+
+        web, phone, other, channels = asyncio.run(scenario())
+        assert web == ([(1, "a"), (2, "b")], False)
+        assert phone == ([(1, "a")], False)
+        assert other == ([], False)
+        assert set(channels) == {1, 2}
+
+    def test_resync_marks_behind_only_streams_their_channel_left_behind(self):
+        hub = Hub()
+        current, late, starting = Subscriber(1), Subscriber(2), Subscriber(3)
+        current.caught_up(5)
+        late.caught_up(2)
+        for subscriber in (current, late, starting):
+            hub.channels[subscriber.user_id] = {subscriber}
+        hub.mark_behind({1: 5, 2: 4})
+        assert (current.behind, late.behind, starting.behind) == (False, True, True)
+
+
+def test_a_redis_message_round_trips():
+    events = [Event(1, 2, '{"type":"X","text":"a\\nb"}'), Event(3, 4, "{}")]
+    assert message_decode(message_encode(events)) == events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_work_runs_in_the_small_shared_pool():
+    async def names():
+        return {await hub_module.run_db(lambda: current_thread().name) for _ in range(20)}
+
+    assert all(name.startswith("sse-db") for name in asyncio.run(names()))
