@@ -10,7 +10,7 @@ members, messages and records go with it, and their own events would reach nobod
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from accounts.models import User, UserSetting
-from chat.models import Message, MessageRecord, Room, RoomUser
+from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
 from chat.selectors import (
     message_record_counts,
     room_member_ids,
@@ -84,6 +84,12 @@ def message_deleted(sender, instance, origin=None, **kwargs):
         return
     payload = payloads.delete_message(instance)
     publish((user_id, payload) for user_id in room_member_ids(room_id=instance.room_id))
+
+
+def message_hidden(sender, instance, created, raw=False, **kwargs):
+    """Deleted "for me": that user's devices alone drop it (Spika's ``target=user``)."""
+    if created and not raw:
+        publish([(instance.user_id, payloads.delete_message(instance.message))])
 
 
 # Message records
@@ -221,6 +227,7 @@ def records_created_in_bulk(sender, *, record_ids, **kwargs):
 RECEIVERS = [
     (post_save, Message, message_saved),
     (post_delete, Message, message_deleted),
+    (post_save, HiddenMessage, message_hidden),
     (post_save, MessageRecord, record_saved),
     (post_delete, MessageRecord, record_deleted),
     (post_save, Room, room_saved),

@@ -6,9 +6,11 @@ Alice and bob share rooms; charlie shares nothing with them and must never hear 
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
-from accounts.models import Block, UserSetting
-from chat.models import Message, MessageRecord, Room, RoomUser
+from accounts.models import Block, User, UserSetting
+from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
 from chat.signals import messages_bulk_changed, records_bulk_created, room_seen
 from eventstream import payloads
 from spika.schemas import to_millis
@@ -146,6 +148,15 @@ class TestMessages:
             message.delete()
         assert channels.new(bob.user) == [expected]
         assert expected["message"]["body"] == {"text": "Deleted message"}
+
+    def test_deleting_for_me_tells_only_my_devices(self, group, alice, bob, channels):
+        with channels.commit():
+            message = MessageFactory(room=group, from_user=alice.user)
+        channels.skip(alice.user, bob.user)
+        with channels.commit():
+            HiddenMessage.objects.create(user=bob.user, message=message)
+        assert channels.new(bob.user) == [payloads.delete_message(message)]
+        assert channels.new(alice.user) == []
 
     def test_nothing_leaves_before_the_commit(self, group, alice, bob, channels):
         with channels.commit():
@@ -476,6 +487,89 @@ class TestSeenAndUsers:
             alice.user.verified = False
             alice.user.save(update_fields=["verified", "modified_at"])
         assert channels.new(bob.user) == []
+
+
+class TestThroughTheApi:
+    """The REST routes cause their documented events with no event code of their own."""
+
+    def test_sending_a_message(self, group, alice, bob, charlie, channels):
+        with channels.commit():
+            status, body = alice.api.post(
+                "/messages",
+                {"roomId": group.pk, "type": "text", "body": {"text": "hi"}, "localId": "l-9"},
+            )
+        assert status == 200, body
+        sent = body["data"]["message"]
+        events = channels.new(bob.user)
+        assert [e["type"] for e in events] == [
+            "NEW_MESSAGE",
+            "NEW_MESSAGE_RECORD",
+            "NEW_MESSAGE_RECORD",
+        ]
+        assert events[0]["message"] == {**sent, "deliveredCount": 0, "seenCount": 0}
+        assert [
+            (e["messageRecord"]["type"], e["deliveredCount"], e["seenCount"]) for e in events[1:]
+        ] == [
+            ("delivered", 1, 1),
+            ("seen", 1, 1),
+        ]
+        assert channels.new(alice.user) == events
+        assert channels.new(charlie.user) == []
+
+    def test_marking_a_room_seen(self, group, alice, bob, channels):
+        with channels.commit():
+            message = MessageFactory(room=group, from_user=alice.user)
+        channels.skip(alice.user, bob.user)
+        with channels.commit():
+            status, body = bob.api.post(f"/messages/{group.pk}/seen")
+        assert status == 200, body
+        assert [
+            (e["type"], e.get("messageRecord", {}).get("type")) for e in channels.new(bob.user)
+        ] == [
+            ("NEW_MESSAGE_RECORD", "delivered"),
+            ("NEW_MESSAGE_RECORD", "seen"),
+            ("SEEN_ROOM", None),
+        ]
+        records = channels.new(alice.user)
+        assert [e["messageRecord"]["messageId"] for e in records] == [message.pk, message.pk]
+
+    def test_renaming_a_group(self, group, alice, bob, charlie, channels):
+        with channels.commit():
+            status, body = alice.api.put(
+                f"/rooms/{group.pk}", {"action": "changeGroupName", "name": "Renamed"}
+            )
+        assert status == 200, body
+        events = channels.new(bob.user)
+        assert [e["type"] for e in events] == [
+            "UPDATE_ROOM",
+            "NEW_MESSAGE",
+            "NEW_MESSAGE_RECORD",
+            "NEW_MESSAGE_RECORD",
+        ]
+        assert events[0]["room"]["name"] == "Renamed"
+        assert events[1]["message"]["type"] == "system"
+        assert channels.new(charlie.user) == []
+
+
+class TestOtherWritePaths:
+    """The admin and a shell go through the same signals as the API."""
+
+    def test_an_operator_deleting_a_message_in_the_admin_sends_delete_message(
+        self, group, alice, bob, channels
+    ):
+        operator = Client()
+        operator.force_login(User.objects.create_superuser("+385990000000", "operator password"))
+        with channels.commit():
+            message = MessageFactory(room=group, from_user=alice.user)
+        channels.skip(alice.user, bob.user)
+        with channels.commit():
+            response = operator.post(
+                reverse("admin:chat_message_changelist"),
+                {"action": "delete_for_everyone", "_selected_action": [message.pk]},
+            )
+        assert response.status_code == 302
+        assert channels.new(bob.user) == [payloads.delete_message(fresh(message))]
+        assert channels.types(alice.user) == ["DELETE_MESSAGE"]
 
 
 @pytest.mark.django_db(transaction=True)
