@@ -148,7 +148,8 @@ def test_events_are_chosen_by_time(talk, alice):
     assert [line["id"] for line in lines(window)] == [1]
 
 
-def test_a_replay_publishes_the_events_again_under_new_ids(talk, alice, bob, publish_now):
+def test_a_replay_publishes_the_events_again_under_new_ids(talk, alice, bob, publish_now, settings):
+    settings.REDIS_URL = ""
     before_bob = stored(bob.user)
     with publish_now():
         out, err = run("replay_events", "--user", str(alice.user.pk), "--since", "1h")

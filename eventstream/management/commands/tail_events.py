@@ -90,6 +90,15 @@ class Command(BaseCommand):
         self.start(options["since"])
         deadline = None if options["timeout"] is None else time.monotonic() + options["timeout"]
         waiter = self.waiter()
+        if options["verbosity"] > 0:
+            whose = f"user {self.user_id}" if user else "every user"
+            how = (
+                "Redis announcements"
+                if settings.REDIS_URL
+                else f"polls every {options['interval']}s"
+            )
+            self.stderr.write(f"Following the events of {whose} ({how}); Ctrl-C stops.")
+            self.stderr.flush()
         try:
             while not self.done():
                 self.read()
@@ -192,11 +201,14 @@ class Command(BaseCommand):
         pubsub = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).pubsub()
         state = {"subscribed": False}
 
+        def subscribe() -> None:
+            if not state["subscribed"]:
+                pubsub.subscribe(relay.channel_name())
+                state["subscribed"] = True
+
         def wait(seconds: float) -> None:
             try:
-                if not state["subscribed"]:
-                    pubsub.subscribe(relay.channel_name())
-                    state["subscribed"] = True
+                subscribe()
                 message = pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds)
                 while message is not None:  # drain: one read covers every announcement
                     message = pubsub.get_message(ignore_subscribe_messages=True, timeout=0)
@@ -206,4 +218,8 @@ class Command(BaseCommand):
                 pubsub.reset()
                 time.sleep(seconds)
 
+        try:
+            subscribe()  # before the first read, so that no announcement falls in between
+        except redis.RedisError:
+            pubsub.reset()
         return wait
