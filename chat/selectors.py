@@ -86,6 +86,40 @@ def room_flags(*, user_id: int, room_ids: Iterable[int]) -> dict[int, dict[str, 
     return flags
 
 
+def room_members_unread_counts(*, room_id: int) -> dict[int, int]:
+    """``{user_id: unread}`` for every member of one room: ``room_unread_counts``'s rule, one query.
+
+    For events that carry each member's own count (room events are built per recipient).
+    """
+    seen = MessageRecord.objects.filter(
+        message_id=OuterRef("pk"),
+        user_id=OuterRef(OuterRef("user_id")),
+        type=MessageRecord.Type.SEEN,
+    )
+    unread = (
+        Message.objects.filter(room_id=OuterRef("room_id"), created_at__gt=OuterRef("created_at"))
+        .exclude(from_user_id=OuterRef("user_id"))
+        .exclude(Exists(seen))
+        .order_by()
+        .values("room_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = RoomUser.objects.filter(room_id=room_id).annotate(unread=Subquery(unread))
+    return {user_id: n or 0 for user_id, n in rows.values_list("user_id", "unread")}
+
+
+def room_flags_of_users(*, room_id: int, user_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """``{user_id: {"muted": bool, "pinned": bool}}`` for one room: ``room_flags`` per user."""
+    flags = {user_id: {"muted": False, "pinned": False} for user_id in user_ids}
+    rows = UserSetting.objects.filter(
+        user_id__in=list(flags), key__in=[f"mute_{room_id}", f"pin_{room_id}"], value="true"
+    ).values_list("user_id", "key")
+    for user_id, key in rows:
+        flags[user_id]["muted" if key.startswith("mute_") else "pinned"] = True
+    return flags
+
+
 def room_queryset():
     """Rooms with their members and the members' users: two queries for any number of rooms."""
     members = RoomUser.objects.select_related("user").order_by("id")

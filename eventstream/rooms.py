@@ -21,7 +21,7 @@ nothing. Rolled back, the batch is discarded with the transaction's other callba
 from django.db import transaction
 
 from chat.models import Room, RoomUser
-from chat.selectors import room_flags, room_member_ids, room_unread_counts
+from chat.selectors import room_flags_of_users, room_member_ids, room_members_unread_counts
 from eventstream import payloads
 from eventstream.publish import publish
 
@@ -32,20 +32,24 @@ _UPDATE = "update"
 def room_deliveries(
     event_type: str, room: Room, *, recipients: list[int] | None = None
 ) -> list[tuple[int, dict]]:
-    """One room event per recipient (default: every member), each with their own view."""
+    """One room event per recipient (default: every member), each with their own view.
+
+    Four queries however many members: members with users, recipients, flags, unread counts.
+    """
     members = list(RoomUser.objects.filter(room_id=room.pk).select_related("user").order_by("id"))
     if recipients is None:
         recipients = room_member_ids(room_id=room.pk)
-    return [
-        (user_id, payloads.room_event(event_type, room, members, _view(user_id, room.pk)))
-        for user_id in recipients
-    ]
-
-
-def _view(user_id: int, room_id: int) -> payloads.RoomView:
-    flags = room_flags(user_id=user_id, room_ids=[room_id])[room_id]
-    unread = room_unread_counts(user_id=user_id, room_ids=[room_id]).get(room_id, 0)
-    return payloads.RoomView(muted=flags["muted"], pinned=flags["pinned"], unread_count=unread)
+    flags = room_flags_of_users(room_id=room.pk, user_ids=recipients)
+    unread = room_members_unread_counts(room_id=room.pk)
+    deliveries = []
+    for user_id in recipients:
+        view = payloads.RoomView(
+            muted=flags[user_id]["muted"],
+            pinned=flags[user_id]["pinned"],
+            unread_count=unread.get(user_id, 0),
+        )
+        deliveries.append((user_id, payloads.room_event(event_type, room, members, view)))
+    return deliveries
 
 
 class RoomEventBatch:

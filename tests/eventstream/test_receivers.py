@@ -4,13 +4,17 @@ Every write goes through the real path: model signals -> receivers -> publish ->
 Alice and bob share rooms; charlie shares nothing with them and must never hear of them.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Block, User, UserSetting
 from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
+from chat.selectors import room_unread_counts
 from chat.signals import messages_bulk_changed, records_bulk_created, room_seen
 from eventstream import payloads
 from spika.schemas import to_millis
@@ -345,6 +349,34 @@ class TestRooms:
         assert (for_bob["room"]["muted"], for_bob["room"]["unreadCount"]) == (True, 1)
         assert channels.new(charlie.user) == []
 
+    def test_each_members_unread_count_follows_the_one_rule(self, alice, bob, channels):
+        """Joined strictly before, not their own, not seen: as ``room_unread_counts`` says."""
+        carol = UserFactory()
+        start = timezone.now() - timedelta(minutes=10)
+
+        def at(minutes):
+            return start + timedelta(minutes=minutes)
+
+        with channels.commit():
+            room = room_with(alice.user, bob.user, name="Ops")
+            RoomUser.objects.filter(room=room).update(created_at=at(0))
+            first = MessageFactory(room=room, from_user=alice.user, created_at=at(1))
+            RoomUser.objects.create(room=room, user=carol, created_at=at(2))
+            MessageFactory(room=room, from_user=bob.user, created_at=at(3))
+            MessageFactory(room=room, from_user=None, type="system", created_at=at(4))
+            MessageRecordFactory(message=first, user=bob.user, type="seen")
+        channels.skip(alice.user, bob.user, carol)
+        with channels.commit():
+            room.name = "Renamed"
+            room.save()
+        counts = {
+            user.pk: channels.new(user)[0]["room"]["unreadCount"]
+            for user in (alice.user, bob.user, carol)
+        }
+        assert counts == {alice.user.pk: 2, bob.user.pk: 1, carol.pk: 2}
+        for user_id, count in counts.items():
+            assert room_unread_counts(user_id=user_id, room_ids=[room.pk]).get(room.pk, 0) == count
+
     def test_a_mute_or_pin_tells_only_the_user_who_changed_it(
         self, group, alice, bob, charlie, channels
     ):
@@ -507,6 +539,7 @@ class TestThroughTheApi:
             "NEW_MESSAGE_RECORD",
         ]
         assert events[0]["message"] == {**sent, "deliveredCount": 0, "seenCount": 0}
+        # The sender's two records are written in one bulk: each carries the counts after it.
         assert [
             (e["messageRecord"]["type"], e["deliveredCount"], e["seenCount"]) for e in events[1:]
         ] == [
