@@ -1,5 +1,6 @@
 """Routes: /auth, /me, /device, /contacts. Each loads, calls one service, returns."""
 
+from django.conf import settings
 from ninja import Router
 
 from accounts import selectors, services
@@ -31,6 +32,17 @@ CONTACTS_PER_PAGE = 20
 CONTACTS_SYNC_LIMIT = 100
 
 
+def client_address(request) -> str:
+    """The address code requests are counted by: the proxy's header when configured."""
+    header = settings.SPIKA_CLIENT_ADDRESS_HEADER
+    if header:
+        # X-Forwarded-For lists every hop; the last one was written by our own proxy.
+        forwarded = request.headers.get(header, "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:64]
+    return request.META.get("REMOTE_ADDR", "")[:64]
+
+
 @auth_router.get("", include_in_schema=False)
 def auth_get(request):
     raise ApiError(405, "Method not allowed")
@@ -42,7 +54,7 @@ def auth_request(request, payload: AuthIn):
         telephone_number=payload.telephone_number,
         device_id=payload.device_id,
         info=services.DeviceInfo.from_headers(request.headers),
-        client_address=request.META.get("REMOTE_ADDR", ""),
+        client_address=client_address(request),
     )
     answer = {"is_new_user": result.is_new_user, "user": result.user, "device": result.device}
     if result.device.type == services.BROWSER:

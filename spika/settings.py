@@ -164,6 +164,10 @@ SPIKA_CODE_MAX_ATTEMPTS = env_int("SPIKA_CODE_MAX_ATTEMPTS", 5, minimum=1)
 SPIKA_CODE_REQUESTS_PER_NUMBER = env_int("SPIKA_CODE_REQUESTS_PER_NUMBER", 5, minimum=1)
 SPIKA_CODE_REQUESTS_PER_ADDRESS = env_int("SPIKA_CODE_REQUESTS_PER_ADDRESS", 20, minimum=1)
 SPIKA_CODE_REQUEST_WINDOW_SECONDS = env_int("SPIKA_CODE_REQUEST_WINDOW_SECONDS", 3600, minimum=1)
+# Behind a reverse proxy every request comes from the proxy's address: name the header where
+# the proxy writes the client's (X-Real-IP, or X-Forwarded-For whose last entry is used).
+# UNSAFE without such a proxy: clients could forge the header and dodge the limit.
+SPIKA_CLIENT_ADDRESS_HEADER = env_str("SPIKA_CLIENT_ADDRESS_HEADER", "")
 
 # Dotted path of the SMS backend; the default writes the code to the log.
 SPIKA_SMS_BACKEND = env_str("SPIKA_SMS_BACKEND", "accounts.sms.LogSmsBackend")

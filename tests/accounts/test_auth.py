@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import CodeRequest, Device, User, VerificationCode
 from accounts.tokens import token_hash
-from tests.accounts.conftest import MOBILE
+from tests.accounts.conftest import BROWSER, MOBILE
 from tests.accounts.shapes import device_json, error, success, user_json
 from tests.conftest import ApiClient
 from tests.factories import DeviceFactory, UserFactory
@@ -468,3 +468,34 @@ def test_logout_of_one_device_keeps_the_users_other_devices(alice):
 
 def test_logout_needs_a_token(anonymous):
     assert anonymous.post("/auth/logout") == (401, error("No access token"))
+
+
+def test_behind_a_proxy_the_address_comes_from_the_configured_header(signin, settings):
+    settings.SPIKA_CODE_REQUESTS_PER_ADDRESS = 1
+    settings.SPIKA_CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
+    proxy = ApiClient()
+    proxy.client = Client(REMOTE_ADDR="10.0.0.1")
+
+    def ask(number, forwarded):
+        headers = {**BROWSER, "X-Forwarded-For": forwarded}
+        return signin.request_code(proxy, number, number, headers=headers)[0]
+
+    # The last hop is the one our proxy wrote; what the client put before it is not trusted.
+    assert ask("+385990000001", "198.51.100.7, 203.0.113.1") == 200
+    assert ask("+385990000002", "203.0.113.2") == 200
+    assert ask("+385990000003", "198.51.100.7, 203.0.113.1") == 429
+    assert set(CodeRequest.objects.values_list("client_address", flat=True)) == {
+        "203.0.113.1",
+        "203.0.113.2",
+    }
+
+
+def test_without_the_setting_a_forwarded_header_is_ignored(signin, settings):
+    settings.SPIKA_CODE_REQUESTS_PER_ADDRESS = 1
+    settings.SPIKA_CLIENT_ADDRESS_HEADER = ""
+    headers = {**BROWSER, "X-Forwarded-For": "203.0.113.9"}
+    client = ApiClient()
+
+    assert signin.request_code(client, "+385990000001", "d1", headers=headers)[0] == 200
+    headers["X-Forwarded-For"] = "203.0.113.10"
+    assert signin.request_code(client, "+385990000002", "d2", headers=headers)[0] == 429
