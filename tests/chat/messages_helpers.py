@@ -79,13 +79,9 @@ def joined_earlier(room, *users, minutes=60) -> None:
 
 
 def message_in(room, author, text="hello", **fields) -> Message:
-    return MessageFactory(
-        room=room,
-        from_user=author,
-        body={"text": text},
-        total_user_count=room.members.count(),
-        **fields,
-    )
+    fields.setdefault("body", {"text": text})
+    fields.setdefault("total_user_count", room.members.count())
+    return MessageFactory(room=room, from_user=author, **fields)
 
 
 def deleted_json(message: Message, **overrides) -> dict:
