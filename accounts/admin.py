@@ -8,7 +8,9 @@ an operator sees whether a session is active and can end it.
 from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts import services
 from accounts.models import Device, User
@@ -77,7 +79,10 @@ class UserAdmin(DjangoUserAdmin):
                 )
             },
         ),
-        ("Spika", {"fields": ("verified", "is_bot", "deleted", "telephone_number_hashed")}),
+        (
+            "Spika",
+            {"fields": ("verified", "is_bot", "deleted", "telephone_number_hashed", "rooms_link")},
+        ),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -93,7 +98,13 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ("telephone_number_hashed", "last_login", "created_at", "modified_at")
+    readonly_fields = (
+        "telephone_number_hashed",
+        "rooms_link",
+        "last_login",
+        "created_at",
+        "modified_at",
+    )
     list_display = (
         "id",
         "telephone_number",
@@ -109,6 +120,12 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("telephone_number", "display_name", "email_address")
     ordering = ("id",)
     inlines = (DeviceInline,)
+
+    @admin.display(description="rooms")
+    def rooms_link(self, user):
+        # A link, not a list: a user may be in thousands of rooms; the room list pages them.
+        url = reverse("admin:chat_room_changelist") + f"?member={user.pk}"
+        return format_html('<a href="{}">Rooms this user is in</a>', url)
 
     def get_inlines(self, request, obj):
         # A user being added has no devices yet (they come from sign-in).
@@ -138,7 +155,6 @@ class DeviceAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     list_filter = ("type", SessionFilter)
     search_fields = ("device_id", "user__telephone_number", "user__display_name")
-    raw_id_fields = ("user",)
     fields = (
         "user",
         "device_id",
@@ -149,7 +165,16 @@ class DeviceAdmin(admin.ModelAdmin):
         "created_at",
         "modified_at",
     )
-    readonly_fields = (session, "token_expired_at", "created_at", "modified_at")
+    # The owner changes only through sign-in, which ends the session; here it would hand the
+    # device's live token to another user.
+    readonly_fields = (
+        "user",
+        "device_id",
+        session,
+        "token_expired_at",
+        "created_at",
+        "modified_at",
+    )
     ordering = ("-id",)
     actions = ("sign_out",)
 

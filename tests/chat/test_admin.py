@@ -338,3 +338,11 @@ def test_message_records_keep_their_room_in_the_list(operator, chat):
     html = response.content.decode()
     assert f'<td class="field-room_id">{chat["room"].pk}</td>' in html
     assert MessageRecord.objects.count() == 1
+
+
+def test_a_users_page_links_to_the_rooms_they_are_in(operator, chat, bob, charlie):
+    room_with(charlie.user, name="Knitting")
+    page = get_ok(operator, reverse("admin:accounts_user_change", args=[bob.user.pk]))
+    link = f"/admin/chat/room/?member={bob.user.pk}"
+    assert f'<a href="{link}">Rooms this user is in</a>' in page.content.decode()
+    assert listed_ids(get_ok(operator, link)) == [chat["room"].pk]
