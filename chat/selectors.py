@@ -275,11 +275,11 @@ def last_visible_message_id(*, membership: RoomUser) -> int | None:
     )
 
 
-def messages_hidden_for(*, user_id: int, message_ids: Iterable[int]) -> set[int]:
-    """Of ``message_ids``, those the user deleted "for me"."""
-    return set(
+def messages_hidden_for(*, user_id: int, message_ids: Iterable[int]) -> dict[int, object]:
+    """Of ``message_ids``, those the user deleted "for me", with the moment they did."""
+    return dict(
         HiddenMessage.objects.filter(user_id=user_id, message_id__in=list(message_ids)).values_list(
-            "message_id", flat=True
+            "message_id", "created_at"
         )
     )
 

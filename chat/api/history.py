@@ -21,8 +21,9 @@ def _items(*, user_id: int, rows: list[tuple[int, int | None]]) -> list[dict]:
     room_ids = [room_id for room_id, _ in rows]
     message_ids = [message_id for _, message_id in rows if message_id]
     messages = Message.objects.in_bulk(message_ids)
-    for message_id in selectors.messages_hidden_for(user_id=user_id, message_ids=message_ids):
-        messages[message_id].hidden_for_viewer = True
+    hidden = selectors.messages_hidden_for(user_id=user_id, message_ids=message_ids)
+    for message_id, hidden_at in hidden.items():
+        messages[message_id].hidden_at = hidden_at
     flags = selectors.room_flags(user_id=user_id, room_ids=room_ids)
     unread = selectors.room_unread_counts(user_id=user_id, room_ids=room_ids) if rows else {}
     return [

@@ -6,7 +6,7 @@ DELETED_BODY = {"text": "Deleted message"}
 
 
 class LastMessageOut(CamelSchema):
-    """Spika's sanitized message (§3.4) as the viewer sees it: deleted ones show no body."""
+    """Spika's sanitized message (§3.4) as the viewer sees it, body unformatted (§5.9)."""
 
     id: int
     room_id: int
@@ -24,13 +24,19 @@ class LastMessageOut(CamelSchema):
     is_forwarded: bool
     has_link: bool
 
+    # ``hidden_at``: when the viewer deleted the message "for me" (as in chat.schemas.messages).
     @staticmethod
     def resolve_body(message):
         return DELETED_BODY if LastMessageOut.resolve_deleted(message) else message.body
 
     @staticmethod
     def resolve_deleted(message):
-        return message.deleted or getattr(message, "hidden_for_viewer", False)
+        return message.deleted or getattr(message, "hidden_at", None) is not None
+
+    @staticmethod
+    def resolve_modified_at(message):
+        hidden_at = getattr(message, "hidden_at", None)
+        return max(message.modified_at, hidden_at) if hidden_at else message.modified_at
 
 
 class HistoryItemOut(CamelSchema):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import UserSetting
 from chat.models import HiddenMessage, MessageRecord, Room, RoomUser
-from tests.chat.expected import error, message_json, queries_of, success
+from tests.chat.expected import error, message_json, ms, queries_of, success
 from tests.factories import MessageFactory, UserFactory, room_with
 
 HUGE = "99999999999999999999999"
@@ -68,11 +68,11 @@ def test_the_chat_list_hides_what_the_caller_may_not_see(alice, bob, charlie):
 def test_a_message_deleted_for_the_caller_reads_as_deleted(alice, bob):
     room = room_with(alice.user, bob.user)
     message = MessageFactory(room=room, from_user=bob.user)
-    HiddenMessage.objects.create(user=alice.user, message=message)
-    deleted = {"body": {"text": "Deleted message"}, "deleted": True}
-    assert alice.api.get("/history")[1]["data"]["list"] == [
-        _item(room, message, unread=1, **deleted)
-    ]
+    hidden = HiddenMessage.objects.create(user=alice.user, message=message)
+    [item] = alice.api.get("/history")[1]["data"]["list"]
+    expected = _item(room, message, unread=1, body={"text": "Deleted message"}, deleted=True)
+    expected["lastMessage"]["modifiedAt"] = ms(hidden.created_at)
+    assert item == expected
     assert bob.api.get("/history")[1]["data"]["list"] == [_item(room, message)]
 
 
