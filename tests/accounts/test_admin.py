@@ -317,3 +317,18 @@ def test_createsuperuser_asks_for_the_number_and_password(db, monkeypatch, capsy
     assert user.is_superuser and user.check_password("a-long-Pass-phrase-42")
     # The blank first answer was refused with a message, then asked again.
     assert "Error: Telephone number cannot be blank." in capsys.readouterr().err
+
+
+def test_a_devices_owner_cannot_be_changed_in_the_admin(admin_client, people):
+    alice, bob, _ = people
+    url = f"/admin/accounts/device/{alice.device.pk}/change/"
+
+    response = admin_client.post(
+        url, {"user": bob.user.pk, "device_id": "stolen", "device_name": "Renamed"}
+    )
+
+    assert response.status_code == 302
+    alice.device.refresh_from_db()
+    assert (alice.device.user, alice.device.device_id) == (alice.user, "alice-web")
+    assert alice.device.device_name == "Renamed"
+    assert alice.api.get("/me")[1]["data"]["user"]["id"] == alice.user.pk
