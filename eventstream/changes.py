@@ -34,9 +34,3 @@ def changed(instance: Model, fields: tuple[str, ...]) -> set[str]:
         for field in remembered_fields
         if field in fields and before[field] != getattr(instance, field)
     }
-
-
-def previous(instance: Model, field: str):
-    """The stored value of a remembered field before the save (``None`` if unknown)."""
-    _, before = getattr(instance, _BEFORE, ((), None))
-    return None if before is None else before.get(field)

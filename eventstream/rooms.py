@@ -18,12 +18,16 @@ room had) and REMOVED_FROM_ROOM. A marked room that is deleted or gone at commit
 nothing. Rolled back, the batch is discarded with the transaction's other callbacks.
 """
 
+import logging
+
 from django.db import transaction
 
 from chat.models import Room, RoomUser
 from chat.selectors import room_flags_of_users, room_member_ids, room_members_unread_counts
 from eventstream import payloads
 from eventstream.publish import publish
+
+logger = logging.getLogger(__name__)
 
 _NEW = "new"
 _UPDATE = "update"
@@ -77,7 +81,11 @@ class RoomEventBatch:
             room = rooms.get(room_id)
             if room is None or room.deleted:
                 continue
-            publish(self._deliveries(room, what))
+            try:
+                publish(self._deliveries(room, what))
+            except Exception:
+                # The change is committed; one room's failure must not silence the others.
+                logger.exception("room events of room %s were not published", room_id)
 
     @staticmethod
     def _deliveries(room: Room, what) -> list[tuple[int, dict]]:

@@ -605,6 +605,77 @@ class TestOtherWritePaths:
         assert channels.types(alice.user) == ["DELETE_MESSAGE"]
 
 
+def send_message(room, alice, bob):
+    MessageFactory(room=room, from_user=alice)
+
+
+def add_reaction(room, alice, bob):
+    message = Message.objects.create(room=room, from_user=alice, body={"text": "hi"})
+    MessageRecord.objects.create(message=message, user=bob, type="reaction", reaction="👍")
+
+
+def rename_room(room, alice, bob):
+    room.name = "Renamed"
+    room.save()
+
+
+def remove_member(room, alice, bob):
+    RoomUser.objects.get(room=room, user=bob).delete()
+
+
+def delete_room(room, alice, bob):
+    room.delete()
+
+
+def mute_room(room, alice, bob):
+    UserSetting.objects.create(user=bob, key=f"mute_{room.pk}", value="true")
+
+
+def mark_seen(room, alice, bob):
+    room_seen.send(sender=Room, user_id=bob.pk, room_id=room.pk)
+
+
+def change_profile(room, alice, bob):
+    alice.display_name = "Alice A."
+    alice.save()
+
+
+EVERY_FAMILY = [
+    send_message,
+    add_reaction,
+    rename_room,
+    remove_member,
+    delete_room,
+    mute_room,
+    mark_seen,
+    change_profile,
+]
+
+
+@pytest.mark.parametrize("change", EVERY_FAMILY)
+def test_no_event_of_any_family_leaves_before_the_commit(group, alice, bob, channels, change):
+    channels.skip(alice.user, bob.user)
+    with channels.commit():
+        change(group, alice.user, bob.user)
+        assert channels.new(alice.user) == channels.new(bob.user) == []
+    assert channels.new(alice.user) + channels.new(bob.user) != []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", EVERY_FAMILY)
+def test_no_event_of_any_family_survives_a_rollback(alice, bob, change):
+    channels = Channels()
+    room = room_with(alice.user, bob.user, name="Ops")
+    channels.skip(alice.user, bob.user)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        change(room, alice.user, bob.user)
+        raise RuntimeError
+    assert channels.new(alice.user) == channels.new(bob.user) == []
+    room = Room.objects.get(name="Ops")  # a rolled-back delete() left the instance without a pk
+    change(room, alice.user, bob.user)  # autocommit: the same change, committed, is published
+    assert channels.new(alice.user) + channels.new(bob.user) != []
+
+
 @pytest.mark.django_db(transaction=True)
 class TestRealCommits:
     """Without the test's wrapping transaction: real commits, real rollbacks, autocommit."""
