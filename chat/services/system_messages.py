@@ -6,11 +6,11 @@ through the model signals, like any other message.
 
 from datetime import datetime
 
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from chat.models import Message, MessageRecord, Room, RoomUser
+from chat.models import Message, Room, RoomUser
+from chat.services.records import DELIVERED, SEEN, records_mark
 
 CREATED_GROUP = "created_group"
 USER_LEFT_GROUP = "user_left_group"
@@ -37,7 +37,7 @@ def system_message_create(
     ``created_at`` may be the join time of members who joined in the same change: a message
     created at a member's join time is visible to them but not unread (README, rule 9).
     When the actor is still a member, they get their own delivered and seen records, as the
-    sender of any message does.
+    sender of any message does (``records_mark``, the one writer of ticks and their counters).
     """
     members = list(RoomUser.objects.filter(room=room).values_list("user_id", flat=True))
     message = Message.objects.create(
@@ -60,12 +60,7 @@ def system_message_create(
         Message.objects.filter(pk=message.pk).update(modified_at=created_at)
         message.modified_at = created_at
     if actor.pk in members:
-        for record_type, counter in (
-            (MessageRecord.Type.DELIVERED, "delivered_count"),
-            (MessageRecord.Type.SEEN, "seen_count"),
-        ):
-            Message.objects.filter(pk=message.pk).update(**{counter: F(counter) + 1})
-            MessageRecord.objects.create(message=message, user=actor, type=record_type)
+        records_mark(user_id=actor.pk, message_ids=[message.pk], types=(DELIVERED, SEEN))
         message.refresh_from_db(fields=["delivered_count", "seen_count"])
     return message
 
