@@ -95,21 +95,24 @@ def message_hidden(sender, instance, created, raw=False, **kwargs):
 # Message records
 
 
-def _record_deliveries(record, payload_for) -> list[tuple[int, dict]]:
+def _record_deliveries(record, *, deleted: bool) -> list[tuple[int, dict]]:
+    """NEW_ or DELETE_MESSAGE_RECORD, with the message's counts as they are now."""
     message = Message.objects.select_related("room").filter(pk=record.message_id).first()
     if message is None:
         return []
     counts = message_record_counts(message_id=message.pk)
-    payload = payload_for(
-        record,
-        room_id=message.room_id,
-        counts=payloads.MessageCounts(
-            seen=counts["seen"], delivered=counts["delivered"], total_users=message.total_user_count
-        ),
+    counts = payloads.MessageCounts(
+        seen=counts["seen"], delivered=counts["delivered"], total_users=message.total_user_count
     )
-    recipients = room_member_ids_excluding_blockers(
-        room_id=message.room_id, room_type=message.room.type, author_id=record.user_id
-    )
+    if deleted:
+        # Taking something back reaches every member (events.md §4): nothing new leaks.
+        payload = payloads.delete_message_record(record, room_id=message.room_id, counts=counts)
+        recipients = room_member_ids(room_id=message.room_id)
+    else:
+        payload = payloads.new_message_record(record, room_id=message.room_id, counts=counts)
+        recipients = room_member_ids_excluding_blockers(
+            room_id=message.room_id, room_type=message.room.type, author_id=record.user_id
+        )
     return [(user_id, payload) for user_id in recipients]
 
 
@@ -121,14 +124,14 @@ def record_saved(sender, instance, created, raw=False, **kwargs):
         return
     if instance.is_deleted:
         if "is_deleted" in changed:
-            publish(_record_deliveries(instance, payloads.delete_message_record))
+            publish(_record_deliveries(instance, deleted=True))
         return
-    publish(_record_deliveries(instance, payloads.new_message_record))
+    publish(_record_deliveries(instance, deleted=False))
 
 
 def record_deleted(sender, instance, origin=None, **kwargs):
     if not _in_room_cascade(origin):
-        publish(_record_deliveries(instance, payloads.delete_message_record))
+        publish(_record_deliveries(instance, deleted=True))
 
 
 # Rooms
@@ -221,7 +224,7 @@ def messages_changed_in_bulk(sender, *, message_ids, **kwargs):
 
 def records_created_in_bulk(sender, *, record_ids, **kwargs):
     for record in MessageRecord.objects.filter(pk__in=list(record_ids)).order_by("id"):
-        publish(_record_deliveries(record, payloads.new_message_record))
+        publish(_record_deliveries(record, deleted=False))
 
 
 RECEIVERS = [

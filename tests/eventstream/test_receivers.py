@@ -255,8 +255,15 @@ class TestRecords:
         Block.objects.create(user=alice.user, blocked=bob.user)
         with channels.commit():
             MessageRecordFactory(message=message, user=bob.user, type="delivered")
-        assert channels.types(bob.user) == ["NEW_MESSAGE_RECORD"]
+            reaction = MessageRecordFactory(
+                message=message, user=bob.user, type="reaction", reaction="👍"
+            )
+        assert channels.types(bob.user) == ["NEW_MESSAGE_RECORD", "NEW_MESSAGE_RECORD"]
         assert channels.new(alice.user) == []
+        with channels.commit():
+            reaction.delete()
+        # DELETE_MESSAGE_RECORD goes to every member (events.md §4).
+        assert channels.types(alice.user) == ["DELETE_MESSAGE_RECORD"]
 
     def test_records_written_in_bulk_announce_themselves_through_the_signal(
         self, message, alice, bob, channels
