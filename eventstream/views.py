@@ -70,6 +70,13 @@ def resume_id(request) -> str | None:
 
 async def sse_app(scope, receive, send) -> None:
     """Authenticate (401/403 before the stream opens), then stream the user's channel."""
+    stream = await _authorize(scope, send)
+    if stream is not None:
+        await stream.run(receive)
+
+
+async def _authorize(scope, send) -> "Stream | None":
+    """The stream to run, or None once an error is answered (the request is not kept)."""
     request = ASGIRequest(scope, io.BytesIO())
     if request.method == "OPTIONS":
         return await _answer(send, 200)
@@ -82,7 +89,7 @@ async def sse_app(scope, receive, send) -> None:
     channel = request.GET.get("channel")
     if channel is not None and not UserChannelManager().can_read_channel(device.user, channel):
         return await _answer(send, 403, error_body("Forbidden channel"))
-    await Stream(device.user_id, resume_id(request), send).run(receive)
+    return Stream(device.user_id, resume_id(request), send)
 
 
 class Stream:
