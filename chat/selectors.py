@@ -207,18 +207,27 @@ def room_ids_of_member(*, user_id: int) -> list[int]:
     )
 
 
-def message_record_counts(*, message_id: int) -> dict[str, int]:
-    """``{"seen": n, "delivered": n}``: the message's live records of each kind, counted now.
+def message_record_counts(*, message_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """``{message_id: {"seen": n, "delivered": n}}``: live records of each kind, counted now.
 
     Counted from the records rather than read from the message's counter columns, so that an
     event built right after a record is written carries the counts including it, whatever
-    order the writer updates the counters in.
+    order the writer updates the counters in. One query for any number of messages.
     """
-    live = MessageRecord.objects.filter(message_id=message_id, is_deleted=False)
-    return live.aggregate(
-        seen=Count("id", filter=Q(type=MessageRecord.Type.SEEN)),
-        delivered=Count("id", filter=Q(type=MessageRecord.Type.DELIVERED)),
+    counts = {message_id: {"seen": 0, "delivered": 0} for message_id in message_ids}
+    rows = (
+        MessageRecord.objects.filter(
+            message_id__in=list(counts),
+            is_deleted=False,
+            type__in=[MessageRecord.Type.SEEN, MessageRecord.Type.DELIVERED],
+        )
+        .order_by()
+        .values("message_id", "type")
+        .annotate(n=Count("id"))
     )
+    for row in rows:
+        counts[row["message_id"]][row["type"]] = row["n"]
+    return counts
 
 
 def _last_visible_message(field: str):

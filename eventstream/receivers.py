@@ -96,24 +96,42 @@ def message_hidden(sender, instance, created, raw=False, **kwargs):
 
 
 def _record_deliveries(record, *, deleted: bool) -> list[tuple[int, dict]]:
-    """NEW_ or DELETE_MESSAGE_RECORD, with the message's counts as they are now."""
+    """NEW_ or DELETE_MESSAGE_RECORD of one record (its message may already be gone)."""
     message = Message.objects.select_related("room").filter(pk=record.message_id).first()
     if message is None:
         return []
-    counts = message_record_counts(message_id=message.pk)
-    counts = payloads.MessageCounts(
-        seen=counts["seen"], delivered=counts["delivered"], total_users=message.total_user_count
-    )
+    return _records_deliveries([record], {message.pk: message}, deleted=deleted)
+
+
+def _records_deliveries(records, messages, *, deleted: bool) -> list[tuple[int, dict]]:
+    """NEW_ or DELETE_MESSAGE_RECORD of each record, with its message's counts as they are now.
+
+    ``messages`` maps message ids to messages loaded with their room. Queries grow with the
+    rooms and authors involved, not with the records.
+    """
+    counts = message_record_counts(message_ids=list(messages))
+    recipients = {}
+    deliveries = []
+    for record in records:
+        message = messages[record.message_id]
+        seen, delivered = counts[message.pk]["seen"], counts[message.pk]["delivered"]
+        view = payloads.MessageCounts(seen, delivered, message.total_user_count)
+        build = payloads.delete_message_record if deleted else payloads.new_message_record
+        payload = build(record, room_id=message.room_id, counts=view)
+        key = (message.room_id, None if deleted else record.user_id)
+        if key not in recipients:
+            recipients[key] = _record_recipients(message, record, deleted=deleted)
+        deliveries.extend((user_id, payload) for user_id in recipients[key])
+    return deliveries
+
+
+def _record_recipients(message, record, *, deleted: bool) -> list[int]:
     if deleted:
         # Taking something back reaches every member (events.md §4): nothing new leaks.
-        payload = payloads.delete_message_record(record, room_id=message.room_id, counts=counts)
-        recipients = room_member_ids(room_id=message.room_id)
-    else:
-        payload = payloads.new_message_record(record, room_id=message.room_id, counts=counts)
-        recipients = room_member_ids_excluding_blockers(
-            room_id=message.room_id, room_type=message.room.type, author_id=record.user_id
-        )
-    return [(user_id, payload) for user_id in recipients]
+        return room_member_ids(room_id=message.room_id)
+    return room_member_ids_excluding_blockers(
+        room_id=message.room_id, room_type=message.room.type, author_id=record.user_id
+    )
 
 
 def record_saved(sender, instance, created, raw=False, **kwargs):
@@ -223,8 +241,9 @@ def messages_changed_in_bulk(sender, *, message_ids, **kwargs):
 
 
 def records_created_in_bulk(sender, *, record_ids, **kwargs):
-    for record in MessageRecord.objects.filter(pk__in=list(record_ids)).order_by("id"):
-        publish(_record_deliveries(record, deleted=False))
+    records = list(MessageRecord.objects.filter(pk__in=list(record_ids)).order_by("id"))
+    messages = Message.objects.select_related("room").in_bulk({r.message_id for r in records})
+    publish(_records_deliveries(records, messages, deleted=False))
 
 
 RECEIVERS = [

@@ -42,9 +42,14 @@ class Channels:
 
     def all(self, user) -> list[dict]:
         """Every event the user's channel carried, in order."""
-        replay = storage.events_after(user.pk, 0)
-        assert not replay.more
-        return [json.loads(event.data) for event in replay.events]
+        events, position = [], 0
+        while True:
+            replay = storage.events_after(user.pk, position)
+            assert not replay.reset
+            events += [json.loads(event.data) for event in replay.events]
+            position = replay.position
+            if not replay.more:
+                return events
 
     def new(self, user) -> list[dict]:
         """The events the user's channel carried since the last ``new`` or ``skip`` for them."""
