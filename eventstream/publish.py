@@ -26,7 +26,7 @@ from functools import partial
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from eventstream import relay, storage
+from eventstream import grip, relay, storage
 from eventstream.hub import hub
 
 logger = logging.getLogger(__name__)
@@ -47,4 +47,5 @@ def _publish_committed(batch: list[tuple[int, str]]) -> None:
     events = storage.events_append(batch)
     if not (relay.enabled() and relay.relay_publish(events)):
         hub.deliver_threadsafe(events)
+    grip.grip_publish(events)  # to Pushpin's held streams, when SPIKA_GRIP_PUBLISH_URLS is set
     storage.events_trim_now_and_then()

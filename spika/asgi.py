@@ -12,10 +12,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spika.settings")
 
 django_application = get_asgi_application()
 
+from eventstream.grip import grip_enabled, grip_sse_app  # noqa: E402
 from eventstream.views import STREAM_PATHS, sse_app  # noqa: E402  (needs django.setup())
+
+# Behind Pushpin (SPIKA_GRIP_KEY set), requests that Pushpin signed get GRIP answers.
+stream_app = grip_sse_app if grip_enabled() else sse_app
 
 
 async def application(scope, receive, send):
     if scope["type"] == "http" and scope["path"] in STREAM_PATHS:
-        return await sse_app(scope, receive, send)
+        return await stream_app(scope, receive, send)
     return await django_application(scope, receive, send)

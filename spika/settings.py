@@ -186,9 +186,9 @@ SPIKA_EVENT_SWEEP_SECONDS = env_int("SPIKA_EVENT_SWEEP_SECONDS", 30, minimum=1)
 # The key Pushpin signs proxied requests with (sig_key in pushpin.conf). Unset: no GRIP mode,
 # and every request is a direct client, whatever Grip-* headers it carries.
 SPIKA_GRIP_KEY = env_str("SPIKA_GRIP_KEY", "")
-if SPIKA_GRIP_KEY and (SPIKA_GRIP_KEY == "changeme" or len(SPIKA_GRIP_KEY) < 16):
+if SPIKA_GRIP_KEY and (SPIKA_GRIP_KEY == "changeme" or len(SPIKA_GRIP_KEY) < 32):
     raise ImproperlyConfigured(
-        "SPIKA_GRIP_KEY must be a random secret of at least 16 characters, never Pushpin's "
+        "SPIKA_GRIP_KEY must be a random secret of at least 32 characters, never Pushpin's "
         "stock 'changeme' (try: openssl rand -hex 32)"
     )
 SPIKA_GRIP_ISSUER = env_str("SPIKA_GRIP_ISSUER", "pushpin")

@@ -18,7 +18,7 @@ from string import Template
 
 HERE = Path(__file__).resolve().parent
 STOCK_KEYS = frozenset({"changeme"})
-MIN_KEY_LENGTH = 16
+MIN_KEY_LENGTH = 32  # bytes of an HS256 key (RFC 7518 3.2)
 
 
 @dataclass
@@ -56,7 +56,7 @@ def render(config: PushpinConfig, out_dir: Path) -> Path:
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     values = {name.upper(): value for name, value in asdict(config).items()}
     values |= {
-        "BACKENDS": ",".join(config.backends),
+        "BACKENDS": " ".join(config.backends),
         "RUNDIR": out_dir / "run",
         "LOGDIR": out_dir / "log",
         "ROUTES_FILE": out_dir / "routes",
