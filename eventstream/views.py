@@ -180,7 +180,8 @@ class Stream:
     async def _wait(self, timeout: float) -> bool:
         """Wait for the subscriber to be woken; False on timeout."""
         try:
-            await asyncio.wait_for(self.subscriber.wake.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no task per wait, unlike wait_for
+                await self.subscriber.wake.wait()
             return True
         except TimeoutError:
             return False
