@@ -212,6 +212,8 @@ class SseStream:
     def next_frame(self, timeout=10.0) -> dict:
         """The next frame as ``{"id", "event", "data", "comment"}`` (raw strings)."""
         deadline = time.monotonic() + timeout
+        # What arrived with the head (or after the last frame) may already hold a frame.
+        self._decode_body()
         while b"\n\n" not in self.body.replace(b"\r\n", b"\n"):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
