@@ -93,3 +93,14 @@ def test_django_errors_outside_the_api_keep_their_own_pages(db):
 
     assert response.status_code == 404
     assert not response.get("Content-Type", "").startswith("application/json")
+
+
+def test_a_body_over_the_configured_limit_is_a_413_envelope(alice, settings):
+    """The real limit, not a lowered one: a body just past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    filler = "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    before = type(alice.user).objects.values().get(pk=alice.user.pk)
+
+    status, body = alice.api.put("/me", {"displayName": "Ana", "longDescription": filler})
+
+    assert (status, body) == (413, error("Request body is too large"))
+    assert type(alice.user).objects.values().get(pk=alice.user.pk) == before
