@@ -1,7 +1,9 @@
 """Reads of messages and their records, as one member sees them (spec §5.5, §5.6, §8).
 
-Visibility is the README's rule 9 and spec §9.2: a member sees the messages of their rooms that
-were created strictly after they joined. A message the member deleted "for me" stays visible
+Visibility follows spec §9.2: a member sees the messages of their rooms created at or after
+the moment they joined, so a new group's creation message (stamped with the members' join
+time) shows in everyone's history; it is still unread for nobody (README rule 9, strictly
+after, in ``chat.selectors.room_unread_counts``). A message the member deleted "for me" stays visible
 to them as deleted (Spika turns that member's copies into "Deleted message").
 
 We store one body per message, not Spika's copy per device, so "when did this change for this
@@ -37,9 +39,9 @@ def messages_as_seen_by(*, user_id: int) -> QuerySet[Message]:
 
 
 def messages_of_member(*, user_id: int) -> QuerySet[Message]:
-    """Messages of the user's rooms created after they joined, with ``hidden_at`` for them."""
+    """Messages of the user's rooms created since they joined, with ``hidden_at`` for them."""
     return messages_as_seen_by(user_id=user_id).filter(
-        room__members__user_id=user_id, created_at__gt=F("room__members__created_at")
+        room__members__user_id=user_id, created_at__gte=F("room__members__created_at")
     )
 
 
@@ -75,7 +77,7 @@ def room_messages_page(
     ``cursor`` starts the page at that message (inclusive) and holds one more item.
     """
     visible = messages_as_seen_by(user_id=membership.user_id).filter(
-        room_id=membership.room_id, created_at__gt=membership.created_at
+        room_id=membership.room_id, created_at__gte=membership.created_at
     )
     count = visible.count()
     take = MESSAGE_PAGE
@@ -147,7 +149,7 @@ def records_changed_page(
     records = MessageRecord.objects.filter(
         modified_at__gt=since,
         message__room__members__user_id=user_id,
-        message__created_at__gt=F("message__room__members__created_at"),
+        message__created_at__gte=F("message__room__members__created_at"),
         message__modified_at__gte=device_created_at,
     ).select_related("message")
     count = records.count()
