@@ -8,6 +8,7 @@ out. Timestamps are integer milliseconds, ids are integers, ``None`` is sent as 
 
 from dataclasses import dataclass
 
+from chat.schemas.messages import body_formatted
 from spika.schemas import to_millis
 
 NEW_MESSAGE = "NEW_MESSAGE"
@@ -59,8 +60,12 @@ def user_json(user) -> dict:
     }
 
 
-def message_json(message, *, deleted: bool = False) -> dict:
-    """A message. Deleted for everyone, it reads as Spika's: a text saying so, no content."""
+def message_json(message, *, deleted: bool = False, files: dict | None = None) -> dict:
+    """A message. Deleted for everyone, it reads as Spika's: a text saying so, no content.
+
+    ``files`` maps file ids to Files: a media body gains its ``file`` / ``thumb`` description,
+    as in the REST answer (spec §3.9).
+    """
     deleted = deleted or message.deleted
     return {
         "id": message.pk,
@@ -70,7 +75,11 @@ def message_json(message, *, deleted: bool = False) -> dict:
         "deliveredCount": message.delivered_count,
         "seenCount": message.seen_count,
         "type": "text" if deleted else message.type,
-        "body": {"text": DELETED_MESSAGE_TEXT} if deleted else message.body,
+        "body": (
+            {"text": DELETED_MESSAGE_TEXT}
+            if deleted
+            else body_formatted(message.type, message.body, files or {})
+        ),
         "createdAt": to_millis(message.created_at),
         "modifiedAt": to_millis(message.modified_at),
         "localId": message.local_id,
@@ -81,12 +90,12 @@ def message_json(message, *, deleted: bool = False) -> dict:
     }
 
 
-def new_message(message) -> dict:
-    return {"type": NEW_MESSAGE, "message": message_json(message)}
+def new_message(message, *, files: dict | None = None) -> dict:
+    return {"type": NEW_MESSAGE, "message": message_json(message, files=files)}
 
 
-def update_message(message) -> dict:
-    return {"type": UPDATE_MESSAGE, "message": message_json(message)}
+def update_message(message, *, files: dict | None = None) -> dict:
+    return {"type": UPDATE_MESSAGE, "message": message_json(message, files=files)}
 
 
 def delete_message(message) -> dict:

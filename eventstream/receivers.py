@@ -17,6 +17,7 @@ from chat.selectors import (
     room_member_ids_excluding_blockers,
     user_audience_ids,
 )
+from chat.selectors_messages import files_of
 from chat.signals import messages_bulk_changed, records_bulk_created, room_seen
 from eventstream import changes, payloads, rooms
 from eventstream.publish import publish
@@ -67,13 +68,14 @@ def message_saved(sender, instance, created, raw=False, **kwargs):
         recipients = room_member_ids_excluding_blockers(
             room_id=instance.room_id, room_type=instance.room.type, author_id=instance.from_user_id
         )
-        publish((user_id, payloads.new_message(instance)) for user_id in recipients)
+        payload = payloads.new_message(instance, files=files_of([instance]))
+        publish((user_id, payload) for user_id in recipients)
         return
     changed = changes.changed(instance, MESSAGE_FIELDS)
     if "deleted" in changed and instance.deleted:
         payload = payloads.delete_message(instance)
     elif "body" in changed and not instance.deleted:
-        payload = payloads.update_message(instance)
+        payload = payloads.update_message(instance, files=files_of([instance]))
     else:
         return
     publish((user_id, payload) for user_id in room_member_ids(room_id=instance.room_id))
@@ -232,10 +234,15 @@ def seen(sender, *, user_id, room_id, **kwargs):
 
 def messages_changed_in_bulk(sender, *, message_ids, **kwargs):
     deliveries, members = [], {}
-    for message in Message.objects.filter(pk__in=list(message_ids)).order_by("id"):
+    messages = list(Message.objects.filter(pk__in=list(message_ids)).order_by("id"))
+    files = files_of(messages)
+    for message in messages:
         if message.room_id not in members:
             members[message.room_id] = room_member_ids(room_id=message.room_id)
-        payload = (payloads.delete_message if message.deleted else payloads.update_message)(message)
+        if message.deleted:
+            payload = payloads.delete_message(message)
+        else:
+            payload = payloads.update_message(message, files=files)
         deliveries.extend((user_id, payload) for user_id in members[message.room_id])
     publish(deliveries)
 

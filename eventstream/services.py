@@ -14,6 +14,7 @@ from collections.abc import Callable
 from accounts.models import User
 from chat.models import Message, Room
 from chat.selectors import room_member_ids, user_audience_ids
+from chat.selectors_messages import files_of
 from eventstream import payloads, rooms
 from eventstream.publish import publish
 from eventstream.selectors import EventQuery, stored_events_batches, stored_events_last_pk
@@ -56,7 +57,7 @@ def room_state_deliveries(*, room: Room, user_ids=None) -> list[tuple[int, dict]
 
 def message_state_deliveries(*, message: Message, user_ids=None) -> list[tuple[int, dict]]:
     """UPDATE_MESSAGE with the message as it is now, for the members of its room."""
-    payload = payloads.update_message(message)
+    payload = payloads.update_message(message, files=files_of([message]))
     return [(u, payload) for u in _only(room_member_ids(room_id=message.room_id), user_ids)]
 
 

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from accounts.models import User
-from chat.models import Message, MessageRecord, Room, RoomUser
+from chat.models import File, Message, MessageRecord, Room, RoomUser
 from eventstream import payloads
 
 T = datetime(2024, 11, 28, 10, 33, 20, tzinfo=UTC)  # 1732790000000 ms
@@ -104,6 +104,34 @@ def test_update_message_carries_the_new_body_and_modified_at():
             "replyId": 21,
             "isForwarded": False,
             "hasLink": True,
+        },
+    }
+
+
+def test_a_media_message_describes_its_file_and_thumbnail_as_the_rest_answer_does():
+    photo = File(pk=7, file_name="cat.jpg", mime_type="image/jpeg", size=2048.5, meta_data={})
+    thumb = File(pk=8, file_name="cat-t.jpg", mime_type="image/jpeg", size=99, meta_data={"w": 9})
+    image = lala(type="image", body={"fileId": 7, "thumbId": 8})
+
+    payload = payloads.new_message(image, files={7: photo, 8: thumb})
+
+    assert payload["message"]["type"] == "image"
+    assert payload["message"]["body"] == {
+        "fileId": 7,
+        "thumbId": 8,
+        "file": {
+            "id": 7,
+            "fileName": "cat.jpg",
+            "mimeType": "image/jpeg",
+            "size": 2048.5,
+            "metaData": {},
+        },
+        "thumb": {
+            "id": 8,
+            "fileName": "cat-t.jpg",
+            "mimeType": "image/jpeg",
+            "size": 99,
+            "metaData": {"w": 9},
         },
     }
 

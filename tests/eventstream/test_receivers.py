@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, User, UserSetting
-from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
+from chat.models import File, HiddenMessage, Message, MessageRecord, Room, RoomUser
 from chat.selectors import room_unread_counts
 from chat.signals import messages_bulk_changed, records_bulk_created, room_seen
 from eventstream import payloads
@@ -83,6 +83,24 @@ class TestMessages:
         assert channels.new(alice.user) == [expected]
         assert channels.new(bob.user) == [expected]
         assert channels.new(charlie.user) == []
+
+    def test_a_new_image_message_carries_its_file_description(self, group, alice, bob, channels):
+        photo = File.objects.create(file_name="cat.jpg", mime_type="image/jpeg", size=10)
+        with channels.commit():
+            Message.objects.create(
+                room=group, from_user=alice.user, type="image", body={"fileId": photo.pk}
+            )
+        [event] = channels.new(bob.user)
+        assert event["message"]["body"] == {
+            "fileId": photo.pk,
+            "file": {
+                "id": photo.pk,
+                "fileName": "cat.jpg",
+                "mimeType": "image/jpeg",
+                "size": 10,
+                "metaData": {},
+            },
+        }
 
     def test_in_a_private_room_a_member_who_blocked_the_sender_gets_nothing(
         self, private, alice, bob, channels
