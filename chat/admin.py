@@ -18,9 +18,9 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from chat.models import Message, MessageRecord, Room, RoomUser
+from chat.schemas.messages import DELETED_BODY
 
 BIGINT_MAX = 2**63 - 1
-DELETED_MESSAGE_BODY = {"text": "Deleted message"}
 
 
 def parse_id(value) -> int | None:
@@ -311,7 +311,7 @@ class MessageAdmin(SearchByIdMixin, admin.ModelAdmin):
         """Spika's ``target=all`` delete, row by row: members get DELETE_MESSAGE for each."""
         deleted = list(queryset.filter(deleted=False))
         for message in deleted:
-            message.body = dict(DELETED_MESSAGE_BODY)
+            message.body = dict(DELETED_BODY)
             message.type = Message.Type.TEXT
             message.deleted = True
             message.save(update_fields=["body", "type", "deleted", "modified_at"])

@@ -1,28 +1,11 @@
 """The chat list (spec §5.9): one item per chat with its last message and the caller's state."""
 
-from spika.schemas import CamelSchema, Millis
+from chat.schemas.messages import DELETED_BODY, MessageOut
+from spika.schemas import CamelSchema
 
-DELETED_BODY = {"text": "Deleted message"}
 
-
-class LastMessageOut(CamelSchema):
+class LastMessageOut(MessageOut):
     """Spika's sanitized message (§3.4) as the viewer sees it, body unformatted (§5.9)."""
-
-    id: int
-    room_id: int
-    from_user_id: int | None
-    total_user_count: int
-    delivered_count: int
-    seen_count: int
-    type: str
-    body: dict
-    created_at: Millis
-    modified_at: Millis
-    local_id: str | None
-    reply_id: int | None
-    deleted: bool
-    is_forwarded: bool
-    has_link: bool
 
     # ``hidden_at``: when the viewer deleted the message "for me" (as in chat.schemas.messages).
     @staticmethod
