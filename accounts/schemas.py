@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_serializer
 
-from spika.schemas import CamelSchema, Millis, OptionalMillis, StrictCamelSchema
+from spika.schemas import MAX_DB_ID, CamelSchema, Millis, OptionalMillis, StrictCamelSchema
 
 
 class UserOut(CamelSchema):
@@ -95,7 +95,7 @@ class MeUpdateIn(StrictCamelSchema):
     telephone_number: str | None = Field(default=None, min_length=1, max_length=32)
     email_address: str | None = Field(default=None, max_length=254)
     display_name: str | None = Field(default=None, max_length=255)
-    avatar_file_id: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    avatar_file_id: int | None = Field(default=None, ge=0, le=MAX_DB_ID)
 
 
 class SettingOut(CamelSchema):

@@ -19,8 +19,7 @@ from django.utils.text import Truncator
 
 from chat.models import Message, MessageRecord, Room, RoomUser
 from chat.schemas.messages import DELETED_BODY
-
-BIGINT_MAX = 2**63 - 1
+from spika.schemas import MAX_DB_ID
 
 
 def parse_id(value) -> int | None:
@@ -28,7 +27,7 @@ def parse_id(value) -> int | None:
     if value is None or not str(value).strip().isdigit():
         return None
     number = int(str(value).strip())
-    return number if 0 < number <= BIGINT_MAX else None
+    return number if 0 < number <= MAX_DB_ID else None
 
 
 def count_of(model, field: str):

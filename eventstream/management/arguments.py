@@ -10,8 +10,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import User
 from eventstream.selectors import EVENT_TYPES
+from spika.schemas import MAX_DB_ID
 
-BIGINT_MAX = 2**63 - 1
 AGO = re.compile(r"^(\d+)\s*([smhd])$")
 AGO_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -19,7 +19,7 @@ AGO_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 def positive_id(raw: str) -> int:
     """An id as the database holds them: 1 up to the largest BIGINT."""
     text = raw.strip()
-    if not text.isdigit() or not 0 < int(text) <= BIGINT_MAX:
+    if not text.isdigit() or not 0 < int(text) <= MAX_DB_ID:
         raise argparse.ArgumentTypeError(f"{raw!r} is not an id (a whole number from 1)")
     return int(text)
 
