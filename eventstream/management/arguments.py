@@ -1,10 +1,12 @@
-"""Argument types shared by the event commands: ids, users, moments. Errors read as sentences."""
+"""What the event commands share: argument types (ids, users, moments, event types), whose errors
+read as sentences, and ``EventCommand``: examples under ``--help``, notes on stderr."""
 
 import argparse
 import re
 from datetime import UTC, datetime, timedelta
 
-from django.core.management.base import CommandError
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -88,3 +90,41 @@ def user_resolve(ref: str) -> User:
     if user is None:
         raise CommandError(f"No user {ref}.")
     return user
+
+
+def add_type_argument(parser, **kwargs) -> None:
+    """``--type``, repeatable, each one type or several; read back with ``chosen_types``."""
+    parser.add_argument(
+        "--type", action="append", type=event_types, default=[], metavar="TYPE[,TYPE]", **kwargs
+    )
+
+
+def chosen_types(options) -> tuple[str, ...]:
+    return tuple(name for group in options["type"] for name in group)
+
+
+class EventCommand(BaseCommand):
+    """A command whose ``examples`` follow ``--help`` as written, and whose progress and
+    summaries go to stderr (``note``), so that stdout stays clean for ``jq``."""
+
+    examples = ""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        parser.epilog = self.examples
+        return parser
+
+    def note(self, options, text: str) -> None:
+        if options["verbosity"] > 0:
+            self.stderr.write(text)
+            self.stderr.flush()
+
+    def note_without_redis(self, options) -> None:
+        """Without Redis, only this process's streams could hear what the command publishes."""
+        if not settings.REDIS_URL:
+            self.note(
+                options,
+                "REDIS_URL is not set: streams held by the server process get these events "
+                "on their next reconnect, not live.",
+            )

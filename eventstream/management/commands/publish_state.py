@@ -3,11 +3,10 @@
 import argparse
 import json
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chat.models import Message, Room
-from eventstream.management.arguments import positive_id, user_ref, user_resolve
+from eventstream.management.arguments import EventCommand, positive_id, user_ref, user_resolve
 from eventstream.services import (
     message_state_deliveries,
     room_state_deliveries,
@@ -38,14 +37,9 @@ def _ids(kind: str, refs: list[str]) -> list[int]:
         raise CommandError(f"Bad {kind} id: {error}") from None
 
 
-class Command(BaseCommand):
+class Command(EventCommand):
     help = "Publish the current state of rooms, messages or users as their UPDATE_* events."
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        parser.epilog = EXAMPLES
-        return parser
+    examples = EXAMPLES
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=["room", "message", "user"])
@@ -77,14 +71,9 @@ class Command(BaseCommand):
             for user_id, payload in deliveries:
                 line = {"userId": user_id, "data": payload}
                 self.stdout.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-            if options["verbosity"] > 0:
-                self.stderr.write(f"{len(deliveries)} event(s); nothing was sent (--dry-run).")
+            self.note(options, f"{len(deliveries)} event(s); nothing was sent (--dry-run).")
             return
-        if not settings.REDIS_URL and options["verbosity"] > 0:
-            self.stderr.write(
-                "REDIS_URL is not set: streams held by the server process get these events "
-                "on their next reconnect, not live."
-            )
+        self.note_without_redis(options)
         sent = state_publish(deliveries)
         recipients = len({user_id for user_id, _ in deliveries})
         self.stdout.write(

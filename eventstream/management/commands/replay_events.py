@@ -1,12 +1,11 @@
 """``manage.py replay_events``: publish stored events again to the live streams."""
 
-import argparse
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from eventstream.management.arguments import (
-    event_types,
+    EventCommand,
+    add_type_argument,
+    chosen_types,
     moment,
     positive_id,
     positive_int,
@@ -39,14 +38,9 @@ examples:
 """
 
 
-class Command(BaseCommand):
+class Command(EventCommand):
     help = "Publish stored events again to the live streams, or print them (--dry-run)."
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        parser.epilog = EXAMPLES
-        return parser
+    examples = EXAMPLES
 
     def add_arguments(self, parser):
         choose = parser.add_argument_group("choosing events")
@@ -61,14 +55,7 @@ class Command(BaseCommand):
         choose.add_argument(
             "--room", type=positive_id, metavar="ROOM_ID", help="events about this room"
         )
-        choose.add_argument(
-            "--type",
-            action="append",
-            type=event_types,
-            default=[],
-            metavar="TYPE[,TYPE]",
-            help="event types, e.g. NEW_MESSAGE,UPDATE_ROOM (repeatable)",
-        )
+        add_type_argument(choose, help="event types, e.g. NEW_MESSAGE,UPDATE_ROOM (repeatable)")
         choose.add_argument(
             "--since", type=moment, metavar="WHEN", help="stored at or after: 1h, 30m, ms, ISO"
         )
@@ -98,12 +85,7 @@ class Command(BaseCommand):
             self.note(options, f"{shown} event(s) match; nothing was sent (--dry-run).")
             return
         total = stored_events(query).count()
-        if not settings.REDIS_URL:
-            self.note(
-                options,
-                "REDIS_URL is not set: streams held by the server process get these events "
-                "on their next reconnect, not live.",
-            )
+        self.note_without_redis(options)
 
         def progress(sent):
             if total > options["batch_size"]:
@@ -129,14 +111,9 @@ class Command(BaseCommand):
         return EventQuery(
             user_ids=tuple(users),
             room_id=options["room"],
-            types=tuple(name for group in options["type"] for name in group),
+            types=chosen_types(options),
             since=since,
             until=until,
             from_id=options["from_id"],
             to_id=options["to_id"],
         )
-
-    def note(self, options, text: str) -> None:
-        """Progress and summaries go to stderr: stdout stays clean for ``jq``."""
-        if options["verbosity"] > 0:
-            self.stderr.write(text)

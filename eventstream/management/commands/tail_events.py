@@ -1,16 +1,17 @@
 """``manage.py tail_events``: print events as they are published, from any process."""
 
-import argparse
 import json
 import time
 
 import redis
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from eventstream import relay
 from eventstream.management.arguments import (
-    event_types,
+    EventCommand,
+    add_type_argument,
+    chosen_types,
     moment,
     positive_id,
     positive_int,
@@ -52,22 +53,15 @@ def _names_room(payload: dict, room_id: int) -> bool:
     return False
 
 
-class Command(BaseCommand):
+class Command(EventCommand):
     help = "Print one user's events (or everyone's) as they are published."
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        parser.epilog = EXAMPLES
-        return parser
+    examples = EXAMPLES
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--user", type=user_ref, metavar="USER", help="only this user's channel (id or +number)"
         )
-        parser.add_argument(
-            "--type", action="append", type=event_types, default=[], metavar="TYPE[,TYPE]"
-        )
+        add_type_argument(parser)
         parser.add_argument("--room", type=positive_id, metavar="ROOM_ID")
         parser.add_argument(
             "--since", type=moment, metavar="WHEN", help="first print what was stored since then"
@@ -83,22 +77,16 @@ class Command(BaseCommand):
         if options["interval"] <= 0 or (options["timeout"] is not None and options["timeout"] < 0):
             raise CommandError("--interval must be above 0 and --timeout not below 0.")
         self.options = options
-        self.types = {name for group in options["type"] for name in group}
+        self.types = set(chosen_types(options))
         self.printed = 0
         user = user_resolve(options["user"]) if options["user"] else None
         self.user_id = user.pk if user else None
         self.start(options["since"])
         deadline = None if options["timeout"] is None else time.monotonic() + options["timeout"]
         waiter = self.waiter()
-        if options["verbosity"] > 0:
-            whose = f"user {self.user_id}" if user else "every user"
-            how = (
-                "Redis announcements"
-                if settings.REDIS_URL
-                else f"polls every {options['interval']}s"
-            )
-            self.stderr.write(f"Following the events of {whose} ({how}); Ctrl-C stops.")
-            self.stderr.flush()
+        whose = f"user {self.user_id}" if user else "every user"
+        how = "Redis announcements" if settings.REDIS_URL else f"polls every {options['interval']}s"
+        self.note(options, f"Following the events of {whose} ({how}); Ctrl-C stops.")
         try:
             while not self.done():
                 self.read()
