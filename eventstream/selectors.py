@@ -74,14 +74,27 @@ class StoredEventView:
         )
 
 
+# Every place a payload names its room (events.md §3), as paths of keys.
+ROOM_PATHS = (("roomId",), ("message", "roomId"), ("messageRecord", "roomId"), ("room", "id"))
+
+
 def _room_matches(room_id: int) -> Q:
-    """Every place a payload names its room (events.md §3)."""
-    return (
-        Q(payload__roomId=room_id)
-        | Q(payload__message__roomId=room_id)
-        | Q(payload__messageRecord__roomId=room_id)
-        | Q(payload__room__id=room_id)
-    )
+    """``payload_names_room`` as a filter on the ``payload`` annotation."""
+    matches = Q()
+    for path in ROOM_PATHS:
+        matches |= Q(**{"__".join(("payload", *path)): room_id})
+    return matches
+
+
+def payload_names_room(payload: dict, room_id: int) -> bool:
+    """Whether the event is about the room, wherever its family puts the room's id."""
+    for path in ROOM_PATHS:
+        value = payload
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value == room_id:
+            return True
+    return False
 
 
 def stored_events(query: EventQuery) -> QuerySet:

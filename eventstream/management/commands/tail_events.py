@@ -19,7 +19,7 @@ from eventstream.management.arguments import (
     user_resolve,
 )
 from eventstream.models import StoredEvent
-from eventstream.selectors import StoredEventView, stored_events_last_pk
+from eventstream.selectors import StoredEventView, payload_names_room, stored_events_last_pk
 from eventstream.storage import channel_position
 
 EXAMPLES = """
@@ -39,18 +39,6 @@ FETCH = 1000
 # Rows re-read behind the newest seen when following every channel: an event whose row id is
 # lower but whose transaction committed later is still found (row ids are not commit order).
 LOOKBACK = 1000
-
-
-def _names_room(payload: dict, room_id: int) -> bool:
-    for value in (
-        payload.get("roomId"),
-        (payload.get("message") or {}).get("roomId"),
-        (payload.get("messageRecord") or {}).get("roomId"),
-        (payload.get("room") or {}).get("id"),
-    ):
-        if value == room_id:
-            return True
-    return False
 
 
 class Command(EventCommand):
@@ -164,7 +152,9 @@ class Command(EventCommand):
         payload = event.payload
         if self.types and payload.get("type") not in self.types:
             return
-        if self.options["room"] is not None and not _names_room(payload, self.options["room"]):
+        if self.options["room"] is not None and not payload_names_room(
+            payload, self.options["room"]
+        ):
             return
         self.printed += 1
         if self.options["format"] == "json":
