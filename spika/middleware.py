@@ -27,11 +27,9 @@ def _add_cors(request, response):
     return response
 
 
-class CorsMiddleware:
-    """CORS as Spika sends it: any origin, any method; every preflight gets a 200.
-
-    Sync and async, so that the async SSE view runs without a thread hop.
-    """
+class _ResponseMiddleware:
+    """A middleware that may answer before the view (``early``) and then amends the response
+    (``amend``). Sync and async, so that the async SSE view runs without a thread hop."""
 
     sync_capable = True
     async_capable = True
@@ -45,16 +43,31 @@ class CorsMiddleware:
     def __call__(self, request):
         if self.is_async:
             return self._acall(request)
-        response = (
-            HttpResponse(status=200) if _is_preflight(request) else self.get_response(request)
-        )
-        return _add_cors(request, response)
+        response = self.early(request)
+        if response is None:
+            response = self.get_response(request)
+        return self.amend(request, response)
 
     async def _acall(self, request):
-        if _is_preflight(request):
-            response = HttpResponse(status=200)
-        else:
+        response = self.early(request)
+        if response is None:
             response = await self.get_response(request)
+        return self.amend(request, response)
+
+    def early(self, request):
+        return None
+
+    def amend(self, request, response):
+        return response
+
+
+class CorsMiddleware(_ResponseMiddleware):
+    """CORS as Spika sends it: any origin, any method; every preflight gets a 200."""
+
+    def early(self, request):
+        return HttpResponse(status=200) if _is_preflight(request) else None
+
+    def amend(self, request, response):
         return _add_cors(request, response)
 
 
@@ -78,22 +91,8 @@ def _as_envelope(request, response):
     return response
 
 
-class ApiErrorEnvelopeMiddleware:
+class ApiErrorEnvelopeMiddleware(_ResponseMiddleware):
     """Spika's envelope on the API's error answers that no exception handler produced."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.is_async:
-            return self._acall(request)
-        return _as_envelope(request, self.get_response(request))
-
-    async def _acall(self, request):
-        return _as_envelope(request, await self.get_response(request))
+    def amend(self, request, response):
+        return _as_envelope(request, response)
