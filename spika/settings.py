@@ -118,7 +118,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (server, shell, commands) write to one file: wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it starts, so concurrent writers
+    # queue (up to the timeout) instead of failing with "database is locked" on upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     # A file, not memory, so that end-to-end tests' server processes share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 
@@ -142,6 +144,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Spika's web client uploads 1 MiB chunks in base64; anything far past that is refused (413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
+
+# Uploads (/api/upload): chunks in <root>/.temp/<clientId>/, assembled files in <root>/files/.
+SPIKA_UPLOAD_ROOT = Path(env_str("SPIKA_UPLOAD_ROOT") or BASE_DIR / "uploads")
+# The largest file a client may upload, in bytes (its chunks together); past it: 413.
+SPIKA_UPLOAD_MAX_BYTES = env_int("SPIKA_UPLOAD_MAX_BYTES", 1024**3, minimum=1)
 
 # Optional: with REDIS_URL set, every process publishes to every stream.
 REDIS_URL = env_str("REDIS_URL", "")

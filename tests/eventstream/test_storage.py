@@ -6,11 +6,23 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from eventstream import publish as publish_module
 from eventstream import storage
 from eventstream.models import ChannelCursor, StoredEvent
 from eventstream.publish import publish
 
 ALICE, BOB = 101, 102
+
+
+def counting(calls):
+    """``payload_encode`` that records each call."""
+    encode = publish_module.payload_encode
+
+    def wrapper(payload):
+        calls.append(payload)
+        return encode(payload)
+
+    return wrapper
 
 
 def stored(user_id):
@@ -131,8 +143,37 @@ class TestPublish:
         assert "\n" not in data and "\r" not in data
         assert json.loads(data)["body"]["text"] == "line 1\nline 2\r\n"
 
+    def test_one_payload_for_many_users_is_encoded_once(
+        self, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        calls = []
+        monkeypatch.setattr(publish_module, "payload_encode", counting(calls))
+        payload = {"type": "NEW_MESSAGE", "message": {"id": 7}}
+        with django_capture_on_commit_callbacks(execute=True):
+            publish((user_id, payload) for user_id in range(1, 501))
+        assert len(calls) == 1
+        assert StoredEvent.objects.count() == 500
+        assert set(StoredEvent.objects.values_list("data", flat=True)) == {
+            '{"type":"NEW_MESSAGE","message":{"id":7}}'
+        }
 
-def waiting_for_a_lock() -> bool:
+    def test_payloads_made_one_per_user_keep_their_own_content(
+        self, django_capture_on_commit_callbacks
+    ):
+        # Each dict is dropped by the generator before the next is made, so a cache keyed by
+        # a dict's id alone would see ids reused and hand one user another's payload.
+        with django_capture_on_commit_callbacks(execute=True):
+            publish((user_id, {"type": "SEEN_ROOM", "roomId": user_id}) for user_id in range(1, 51))
+        assert {
+            row.user_id: json.loads(row.data)["roomId"] for row in StoredEvent.objects.all()
+        } == {user_id: user_id for user_id in range(1, 51)}
+
+
+def waiting_for_a_lock(writer: threading.Thread) -> bool:
+    if connection.vendor != "postgresql":
+        # SQLite has no lock table: a writer still running while the lock is held is waiting.
+        writer.join(0.5)
+        return writer.is_alive()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
         return cursor.fetchone()[0] > 0
@@ -163,7 +204,7 @@ def test_a_channel_numbers_commit_in_order_under_concurrent_writers():
     first_holds_lock.wait(5)
     two = threading.Thread(target=second_writer)
     two.start()
-    while not waiting_for_a_lock():
+    while not waiting_for_a_lock(two):
         assert two.is_alive(), "the second writer must wait for the first one's commit"
     release_first.set()
     one.join()
