@@ -4,7 +4,7 @@ from ninja import Router
 
 from accounts.auth import device_auth
 from chat import selectors
-from chat.api.params import page_number, path_id
+from chat.api.params import page_or_400, path_id
 from chat.models import Message, RoomUser
 from chat.schemas.history import HistoryOut, HistoryRoomOut
 from spika.errors import ApiError
@@ -39,9 +39,7 @@ def _items(*, user_id: int, rows: list[tuple[int, int | None]]) -> list[dict]:
 
 @router.get("", response=HistoryOut, by_alias=True)
 def history(request, page: str | None = None, keyword: str = ""):
-    number = page_number(page)
-    if number is None:
-        raise ApiError(400, "page must be valid number")
+    number = page_or_400(page)
     rows, count = selectors.history_page(
         user_id=request.user.pk, page=number, per_page=PER_PAGE, keyword=keyword
     )

@@ -4,7 +4,7 @@ from ninja import Router
 
 from accounts.auth import device_auth
 from chat import selectors_messages as selectors
-from chat.api.params import datetime_from_millis, integer, page_number, path_id
+from chat.api.params import page_or_400, path_id, since_or_400, sync_page
 from chat.schemas.messages import ReactionIn, RecordEnvelope, RecordSyncPageOut, record_data
 from chat.services import records as services
 from spika.errors import ApiError
@@ -27,20 +27,12 @@ def reaction_set(request, payload: ReactionIn):
 
 @router.get("/sync/{last_update}", response=RecordSyncPageOut, by_alias=True)
 def record_sync(request, last_update: str, page: str | None = None):
-    millis = integer(last_update)
-    if millis is None:
-        raise ApiError(400, "lastUpdate must be number")
-    number = page_number(page)
-    if number is None:
-        raise ApiError(400, "page must be valid number")
+    since = since_or_400(last_update, name="lastUpdate")
+    number = page_or_400(page)
     records, count = selectors.records_changed_page(
-        user_id=request.user.pk,
-        device_created_at=request.auth.created_at,
-        since=datetime_from_millis(millis),
-        page=number,
+        user_id=request.user.pk, device_created_at=request.auth.created_at, since=since, page=number
     )
-    limit = selectors.RECORD_SYNC_PAGE
-    return {"list": records, "limit": limit, "count": count, "has_next": count > number * limit}
+    return sync_page(records, count=count, page=number, limit=selectors.RECORD_SYNC_PAGE)
 
 
 @router.delete("/{record_id}", response=RecordEnvelope, by_alias=True)

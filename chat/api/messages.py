@@ -8,7 +8,7 @@ from ninja import Router
 
 from accounts.auth import device_auth
 from chat import selectors_messages as selectors
-from chat.api.params import datetime_from_millis, integer, page_number, path_id
+from chat.api.params import integer, page_or_400, path_id, since_or_400, sync_page
 from chat.schemas.messages import (
     MessageEditIn,
     MessageEnvelope,
@@ -51,29 +51,19 @@ def message_delivered(request, payload: MessageIdsIn):
 
 
 def _sync_args(request, last_update: str, page: str | None) -> dict:
-    millis = integer(last_update)
-    if millis is None:
-        raise ApiError(400, "lastUpdate must be number")
-    number = page_number(page)
-    if number is None:
-        raise ApiError(400, "page must be valid number")
+    since = since_or_400(last_update, name="lastUpdate")
     return {
         "user_id": request.user.pk,
         "device_created_at": request.auth.created_at,
-        "since": datetime_from_millis(millis),
-        "page": number,
+        "since": since,
+        "page": page_or_400(page),
     }
 
 
 def _sync_page(args: dict, *, modified_only: bool) -> dict:
     messages, count = selectors.messages_changed_page(**args, modified_only=modified_only)
-    limit = selectors.SYNC_PAGE
-    return {
-        "list": selectors.messages_data(messages),
-        "limit": limit,
-        "count": count,
-        "has_next": count > args["page"] * limit,
-    }
+    data = selectors.messages_data(messages)
+    return sync_page(data, count=count, page=args["page"], limit=selectors.SYNC_PAGE)
 
 
 @router.get("/sync/modified/{last_update}", response=MessageModifiedSyncOut, by_alias=True)

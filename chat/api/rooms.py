@@ -7,7 +7,7 @@ from ninja import Router
 
 from accounts.auth import device_auth
 from chat import selectors
-from chat.api.params import datetime_from_millis, integer, page_number, path_id
+from chat.api.params import page_or_400, path_id, since_or_400, sync_page
 from chat.models import Room
 from chat.schemas.rooms import (
     RoomCreateIn,
@@ -33,13 +33,6 @@ def _viewed(request, room_id: int) -> dict:
     return {"room": selectors.rooms_for_viewer(user_id=request.user.pk, rooms=[room])[0]}
 
 
-def _page(value: str | None) -> int:
-    page = page_number(value)
-    if page is None:
-        raise ApiError(400, "page must be valid number")
-    return page
-
-
 @router.post("", response=RoomEnvelope, by_alias=True)
 def room_create(request, payload: RoomCreateIn):
     room, _ = services.room_create(actor=request.user, **payload.model_dump())
@@ -49,7 +42,7 @@ def room_create(request, payload: RoomCreateIn):
 @router.get("", response=RoomListOut, by_alias=True)
 def room_list(request, page: str | None = None, keyword: str = ""):
     rooms, count = selectors.rooms_page(
-        user_id=request.user.pk, page=_page(page), keyword=keyword, per_page=ROOMS_PER_PAGE
+        user_id=request.user.pk, page=page_or_400(page), keyword=keyword, per_page=ROOMS_PER_PAGE
     )
     rooms = selectors.rooms_for_viewer(user_id=request.user.pk, rooms=rooms)
     return {"list": rooms, "count": count, "limit": ROOMS_PER_PAGE}
@@ -68,22 +61,13 @@ def room_unread_counts(request):
 
 @router.get("/sync/{last_update}", response=RoomSyncOut, by_alias=True)
 def room_sync(request, last_update: str, page: str | None = None):
-    millis = integer(last_update)
-    if millis is None:
-        raise ApiError(400, "lastUpdate must be number")
-    number = _page(page)
+    since = since_or_400(last_update, name="lastUpdate")
+    number = page_or_400(page)
     rooms, count = selectors.rooms_changed_page(
-        user_id=request.user.pk,
-        since=datetime_from_millis(millis),
-        page=number,
-        per_page=SYNC_PER_PAGE,
+        user_id=request.user.pk, since=since, page=number, per_page=SYNC_PER_PAGE
     )
-    return {
-        "list": selectors.rooms_for_viewer(user_id=request.user.pk, rooms=rooms),
-        "limit": SYNC_PER_PAGE,
-        "count": count,
-        "has_next": count > number * SYNC_PER_PAGE,
-    }
+    rooms = selectors.rooms_for_viewer(user_id=request.user.pk, rooms=rooms)
+    return sync_page(rooms, count=count, page=number, limit=SYNC_PER_PAGE)
 
 
 @router.get("/users/{user_id}", response=RoomEnvelope, by_alias=True)

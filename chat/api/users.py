@@ -6,7 +6,7 @@ from accounts.auth import device_auth
 from accounts.models import User
 from accounts.schemas import UserEnvelope
 from chat import selectors
-from chat.api.params import datetime_from_millis, integer, page_number, path_id
+from chat.api.params import page_or_400, path_id, since_or_400, sync_page
 from chat.schemas.users import UserSyncOut
 from spika.errors import ApiError
 
@@ -17,24 +17,12 @@ SYNC_PER_PAGE = 100
 
 @router.get("/sync/{timestamp}", response=UserSyncOut, by_alias=True)
 def user_sync(request, timestamp: str, page: str | None = None):
-    millis = integer(timestamp)
-    if millis is None:
-        raise ApiError(400, "timestamp must be number")
-    number = page_number(page)
-    if number is None:
-        raise ApiError(400, "page must be valid number")
+    since = since_or_400(timestamp, name="timestamp")
+    number = page_or_400(page)
     users, count = selectors.users_changed_page(
-        user_id=request.user.pk,
-        since=datetime_from_millis(millis),
-        page=number,
-        per_page=SYNC_PER_PAGE,
+        user_id=request.user.pk, since=since, page=number, per_page=SYNC_PER_PAGE
     )
-    return {
-        "list": users,
-        "count": count,
-        "limit": SYNC_PER_PAGE,
-        "has_next": count > number * SYNC_PER_PAGE,
-    }
+    return sync_page(users, count=count, page=number, limit=SYNC_PER_PAGE)
 
 
 @router.get("/{id}", response=UserEnvelope, by_alias=True)
