@@ -55,15 +55,8 @@ def room_create(
     for user in members:
         RoomUser.objects.create(room=room, user=user, is_admin=user.pk in admin_ids, created_at=now)
     if type == GROUP:
-        sm.system_message_create(
-            room=room,
-            actor=actor,
-            kind=sm.CREATED_GROUP,
-            text=f"{actor.display_name} created the group {name}",
-            objects=[name],
-            object_ids=[room.pk],
-            created_at=now,
-        )
+        text = f"{actor.display_name} created the group {name}"
+        _post_about_room(room, actor, sm.CREATED_GROUP, text, name, created_at=now)
     return room, True
 
 
@@ -80,12 +73,14 @@ def _private_room_check(*, actor: User, members: list[User]) -> Room | None:
     return existing
 
 
-def _group_for_admin(*, actor: User, room_id: int | None) -> Room:
-    room = Room.objects.select_for_update().filter(pk=room_id, deleted=False).first()
+def _group_for_admin(*, actor: User, room_id: int | None, verb: str, deleted_too=False) -> Room:
+    """The group, locked, that ``actor`` may ``verb`` as its admin; else Spika's 404 or 403."""
+    rooms = Room.objects.select_for_update().filter(pk=room_id)
+    room = (rooms if deleted_too else rooms.filter(deleted=False)).first()
     if room is None:
         raise ApiError(404, "Not found")
     if room.type == PRIVATE:
-        raise ApiError(403, "Can't update private room")
+        raise ApiError(403, f"Can't {verb} private room")
     if not RoomUser.objects.filter(room=room, user=actor, is_admin=True).exists():
         raise ApiError(403, "Forbidden")
     return room
@@ -105,7 +100,7 @@ def room_update(
 
     The type becomes ``group`` when the room has more than two members after the change.
     """
-    room = _group_for_admin(actor=actor, room_id=room_id)
+    room = _group_for_admin(actor=actor, room_id=room_id, verb="update")
     handler = _ACTIONS.get(action, _nothing)
     post = handler(room=room, actor=actor, name=name, avatar=avatar_file_id, ids=user_ids or [])
     if RoomUser.objects.filter(room=room).count() > 2:
@@ -149,10 +144,7 @@ def _add_admins(*, room, actor, ids, **_):
     memberships = list(
         RoomUser.objects.filter(room=room, user_id__in=ids, is_admin=False).select_related("user")
     )
-    for membership in memberships:
-        membership.is_admin = True
-        membership.save(update_fields=["is_admin", "modified_at"])
-    promoted = [membership.user for membership in memberships]
+    promoted = _admin_set(memberships, is_admin=True)
     if not promoted:
         return None
     return lambda: _post(room, actor, sm.ADDED_GROUP_ADMINS, "added {} as admin(s)", promoted)
@@ -164,10 +156,7 @@ def _remove_admins(*, room, actor, ids, **_):
     listed = [membership for membership in admins if membership.user_id in ids]
     if len(listed) == len(admins):
         raise ApiError(400, "At least one admin should be in the group")
-    for membership in listed:
-        membership.is_admin = False
-        membership.save(update_fields=["is_admin", "modified_at"])
-    demoted = [membership.user for membership in listed]
+    demoted = _admin_set(listed, is_admin=False)
     if not demoted:
         return None
     return lambda: _post(room, actor, sm.REMOVED_GROUP_ADMINS, "removed {} from admin(s)", demoted)
@@ -178,14 +167,7 @@ def _change_name(*, room, actor, name, **_):
     if not name:
         return None
     room.name = name
-    return lambda: sm.system_message_create(
-        room=room,
-        actor=actor,
-        kind=sm.UPDATED_GROUP_NAME,
-        text="Updated room name",
-        objects=[name],
-        object_ids=[room.pk],
-    )
+    return lambda: _post_about_room(room, actor, sm.UPDATED_GROUP_NAME, "Updated room name", name)
 
 
 def _change_avatar(*, room, actor, avatar, **_):
@@ -195,18 +177,33 @@ def _change_avatar(*, room, actor, avatar, **_):
     if not avatar:
         # Removing the photo is announced by the room update alone.
         return None
-    return lambda: sm.system_message_create(
-        room=room,
-        actor=actor,
-        kind=sm.UPDATED_GROUP_AVATAR,
-        text="Updated room avatar",
-        objects=[room.name],
-        object_ids=[room.pk],
-    )
+    text = "Updated room avatar"
+    return lambda: _post_about_room(room, actor, sm.UPDATED_GROUP_AVATAR, text, room.name)
 
 
 def _nothing(**_):
     return None
+
+
+def _admin_set(memberships, *, is_admin: bool) -> list[User]:
+    """Save each membership's admin flag (one by one, for the events); their users."""
+    for membership in memberships:
+        membership.is_admin = is_admin
+        membership.save(update_fields=["is_admin", "modified_at"])
+    return [membership.user for membership in memberships]
+
+
+def _post_about_room(room, actor, kind, text, subject, created_at=None):
+    """A system message whose object is the room itself, named ``subject``."""
+    sm.system_message_create(
+        room=room,
+        actor=actor,
+        kind=kind,
+        text=text,
+        objects=[subject],
+        object_ids=[room.pk],
+        created_at=created_at,
+    )
 
 
 def _post(room, actor, kind, sentence, users, created_at=None):
@@ -234,13 +231,7 @@ _ACTIONS = dict(
 @transaction.atomic
 def room_delete(*, actor: User, room_id: int | None) -> Room:
     """``DELETE /rooms/:id``: an admin soft-deletes a group (deleting again is allowed)."""
-    room = Room.objects.select_for_update().filter(pk=room_id).first()
-    if room is None:
-        raise ApiError(404, "Not found")
-    if room.type == PRIVATE:
-        raise ApiError(403, "Can't delete private room")
-    if not RoomUser.objects.filter(room=room, user=actor, is_admin=True).exists():
-        raise ApiError(403, "Forbidden")
+    room = _group_for_admin(actor=actor, room_id=room_id, verb="delete", deleted_too=True)
     room.deleted = True
     room.save()
     return room
@@ -271,17 +262,10 @@ def room_leave(*, actor: User, room_id: int | None, admin_user_ids: list[int] | 
             room=room, user=user, defaults={"is_admin": True}
         )
         if not created and not promoted.is_admin:
-            promoted.is_admin = True
-            promoted.save(update_fields=["is_admin", "modified_at"])
+            _admin_set([promoted], is_admin=True)
     room.save()
-    sm.system_message_create(
-        room=room,
-        actor=actor,
-        kind=sm.USER_LEFT_GROUP,
-        text=f"{actor.display_name} left the room",
-        objects=[room.name],
-        object_ids=[room.pk],
-    )
+    text = f"{actor.display_name} left the room"
+    _post_about_room(room, actor, sm.USER_LEFT_GROUP, text, room.name)
     return room
 
 
