@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from spika.api import api
+from spika.api import api, upload_api
 
 
 def api_not_found(request, rest=""):
@@ -18,5 +18,8 @@ urlpatterns = [
     path("", home),
     path("admin/", admin.site.urls),
     path("api/messenger/", api.urls),
+    path("api/upload/", upload_api.urls),
+    # Spika mounts the upload service twice; the alias gets its own instance namespace.
+    path("api/uploads/", include((upload_api.urls[0], "ninja"), namespace="uploads")),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
 ]
