@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Contact
-from tests.chat.expected import befriend, error, queries_of, success, user_json
+from tests.accounts.shapes import error, success, user_json
+from tests.chat.expected import befriend, queries_of
 from tests.factories import UserFactory
 
 

@@ -1,34 +1,16 @@
-"""Expected JSON of rooms, users and messages, built from the database for whole-body asserts."""
+"""Expected JSON of rooms, built from the database for whole-body asserts, and chat fixtures.
+
+Users and the envelope come from ``tests.accounts.shapes``, messages from
+``tests.chat.messages_helpers``: one builder per shape.
+"""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Contact
 from chat.models import Message, RoomUser
-
-
-def ms(moment) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def user_json(user) -> dict:
-    user.refresh_from_db()
-    return {
-        "id": user.pk,
-        "displayName": user.display_name or None,
-        "avatarFileId": user.avatar_file_id,
-        "telephoneNumber": user.telephone_number,
-        "telephoneNumberHashed": user.telephone_number_hashed,
-        "emailAddress": user.email_address,
-        "verified": user.verified,
-        "createdAt": ms(user.created_at),
-        "modifiedAt": ms(user.modified_at),
-        "isBot": user.is_bot,
-        "deleted": user.deleted,
-        "shortDescription": user.short_description,
-        "longDescription": user.long_description,
-        "coverFileId": user.cover_file_id,
-    }
+from spika.schemas import to_millis as ms
+from tests.accounts.shapes import user_json
 
 
 def room_json(room, *, muted=False, pinned=False, unread=0) -> dict:
@@ -56,35 +38,6 @@ def room_json(room, *, muted=False, pinned=False, unread=0) -> dict:
         "modifiedAt": ms(room.modified_at),
         "unreadCount": unread,
     }
-
-
-def message_json(message, *, deleted=None, body=None) -> dict:
-    message.refresh_from_db()
-    return {
-        "id": message.pk,
-        "roomId": message.room_id,
-        "fromUserId": message.from_user_id,
-        "totalUserCount": message.total_user_count,
-        "deliveredCount": message.delivered_count,
-        "seenCount": message.seen_count,
-        "type": message.type,
-        "body": message.body if body is None else body,
-        "createdAt": ms(message.created_at),
-        "modifiedAt": ms(message.modified_at),
-        "localId": message.local_id,
-        "replyId": message.reply_id,
-        "deleted": message.deleted if deleted is None else deleted,
-        "isForwarded": message.is_forwarded,
-        "hasLink": message.has_link,
-    }
-
-
-def success(data) -> dict:
-    return {"status": "success", "data": data}
-
-
-def error(message) -> dict:
-    return {"status": "error", "message": message}
 
 
 def befriend(user, *others) -> None:

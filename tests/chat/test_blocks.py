@@ -4,7 +4,8 @@ import pytest
 
 from accounts.models import Block
 from chat.models import Room
-from tests.chat.expected import error, ms, success, user_json
+from tests.accounts.shapes import error, success, user_json
+from tests.chat.expected import ms
 from tests.factories import room_with
 
 

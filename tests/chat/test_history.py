@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from accounts.models import UserSetting
 from chat.models import HiddenMessage, MessageRecord, Room, RoomUser
-from tests.chat.expected import error, message_json, ms, queries_of, success
+from tests.accounts.shapes import error, success
+from tests.chat.expected import ms, queries_of
+from tests.chat.messages_helpers import message_json
 from tests.factories import MessageFactory, UserFactory, room_with
 
 HUGE = "99999999999999999999999"

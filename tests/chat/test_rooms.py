@@ -4,14 +4,8 @@ import pytest
 
 from accounts.models import UserSetting
 from chat.models import Message, MessageRecord, Room, RoomUser
-from tests.chat.expected import (
-    befriend,
-    error,
-    queries_of,
-    room_json,
-    success,
-    system_messages,
-)
+from tests.accounts.shapes import error, success
+from tests.chat.expected import befriend, queries_of, room_json, system_messages
 from tests.factories import MessageFactory, UserFactory, room_with
 
 HUGE = "99999999999999999999999"

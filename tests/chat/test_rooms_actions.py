@@ -3,7 +3,8 @@
 import pytest
 
 from chat.models import Message, Room, RoomUser
-from tests.chat.expected import error, room_json, success, system_messages
+from tests.accounts.shapes import error, success
+from tests.chat.expected import room_json, system_messages
 from tests.factories import UserFactory, room_with
 
 HUGE = "99999999999999999999999"

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.models import UserSetting
 from chat.models import Room, RoomUser
-from tests.chat.expected import error, ms, queries_of, room_json, success
+from tests.accounts.shapes import error, success
+from tests.chat.expected import ms, queries_of, room_json
 from tests.factories import MessageFactory, UserFactory, room_with
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from tests.chat.expected import befriend, error, ms, queries_of, success, user_json
+from tests.accounts.shapes import error, success, user_json
+from tests.chat.expected import befriend, ms, queries_of
 from tests.factories import UserFactory, room_with
 
 HUGE = "99999999999999999999999"
