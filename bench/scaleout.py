@@ -357,7 +357,7 @@ async def edge_idle(count: int) -> dict:
         await subs.close()
         before_pushpin, before_django = usage(tree(pushpin_pid)), usage(tree(stack.pids[0]))
         started = time.monotonic()
-        opened = await subs.open(count, batch=100)
+        opened = await subs.open(count, batch=100, retries=3)
         elapsed = time.monotonic() - started
         await asyncio.sleep(3)
         after_pushpin, after_django = usage(tree(pushpin_pid)), usage(tree(stack.pids[0]))
@@ -393,7 +393,7 @@ def versions() -> str:
         f"Python {platform.python_version()}, Django {django.__version__}, daphne "
         f"{daphne.__version__}, django-eventstream {version('django-eventstream')}, "
         f"channels {channels.__version__}, PostgreSQL {postgres}, "
-        f"{redis.split()[2] if redis else 'redis ?'}, {pushpin.strip()}"
+        f"redis {redis.split()[2].removeprefix('v=')}, {pushpin.strip()}"
     )
 
 
@@ -402,6 +402,24 @@ def fmt(value) -> str:
 
 
 def table(results: dict, idle_count: int, edge: dict | None) -> str:
+    return "\n\n".join(
+        part for part in (stacks_table(results, idle_count), edge_line(edge)) if part
+    )
+
+
+def edge_line(edge: dict | None) -> str:
+    if not edge:
+        return ""
+    return (
+        f"idle streams held by Pushpin: {edge['opened']} opened in {edge['seconds']} s; "
+        f"Pushpin {edge['pushpin_kb']} KB/stream ({edge['pushpin_threads']} threads), "
+        f"Django {edge['django_kb']} KB/stream ({edge['django_threads']} threads)"
+    )
+
+
+def stacks_table(results: dict, idle_count: int) -> str:
+    if not results:
+        return ""
     names = list(results)
     rows = [("metric", *names, "ours best / Channels")]
 
@@ -430,14 +448,7 @@ def table(results: dict, idle_count: int, edge: dict | None) -> str:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     lines = [" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
-    text = "\n".join(lines)
-    if edge:
-        text += (
-            f"\n\nidle streams held by Pushpin: {edge['opened']} opened in {edge['seconds']} s; "
-            f"Pushpin {edge['pushpin_kb']} KB/stream ({edge['pushpin_threads']} threads), "
-            f"Django {edge['django_kb']} KB/stream ({edge['django_threads']} threads)"
-        )
-    return text
+    return "\n".join(lines)
 
 
 USER_ID = None
@@ -448,7 +459,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--edge-idle", type=int, default=15000)
-    parser.add_argument("--only", default="abcd", help="stacks to run, e.g. 'ac'")
+    parser.add_argument("--only", default="abcd", help="stacks to run, e.g. 'ac' ('-': none)")
     args = parser.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -460,7 +471,7 @@ def main() -> None:
         "d": lambda: stack_channels(room_id),
     }
     results = {}
-    for key in args.only:
+    for key in args.only.replace("-", ""):
         stack = builders[key]()
         try:
             results[stack.name] = asyncio.run(measure(stack, args.idle))

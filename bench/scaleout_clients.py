@@ -43,15 +43,26 @@ class Subscribers:
         self.received += 1
         self.arrived.set()
 
-    async def open(self, n: int, batch: int = 100) -> int:
+    async def open(self, n: int, batch: int = 100, retries: int = 0) -> int:
+        """Open ``n`` subscribers, ``batch`` at a time; a failed open is retried ``retries``
+        times after a pause (as EventSource reconnects), else the opening stops there."""
         opened = 0
         for start in range(0, n, batch):
             size = min(batch, n - start)
             results = await asyncio.gather(
                 *(self._open_one(self.ports[(start + i) % len(self.ports)]) for i in range(size))
             )
-            opened += sum(results)
-            if not all(results):
+            missing = size - sum(results)
+            for _ in range(retries):
+                if not missing:
+                    break
+                await asyncio.sleep(1)
+                again = await asyncio.gather(
+                    *(self._open_one(self.ports[0]) for _ in range(missing))
+                )
+                missing -= sum(again)
+            opened += size - missing
+            if missing:
                 break
         return opened
 
