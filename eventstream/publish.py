@@ -38,7 +38,15 @@ def payload_encode(payload: dict) -> str:
 
 
 def publish(deliveries: Iterable[tuple[int, dict]], *, using: str | None = None) -> None:
-    batch = [(int(user_id), payload_encode(payload)) for user_id, payload in deliveries]
+    # A room's event is one dict handed out to every member: encode it once, not per member.
+    # Keyed by identity, holding the dict: no id can be reused by another dict meanwhile.
+    encoded: dict[int, tuple[dict, str]] = {}
+    batch = []
+    for user_id, payload in deliveries:
+        known = encoded.get(id(payload))
+        if known is None:
+            known = encoded[id(payload)] = (payload, payload_encode(payload))
+        batch.append((int(user_id), known[1]))
     if batch:
         transaction.on_commit(partial(_publish_committed, batch), using=using, robust=True)
 
