@@ -13,11 +13,17 @@ Announcements are a fast path, not the record: the database is. A subscriber is 
 * more than ``MAX_PENDING`` events wait for a slow client (memory stays bounded);
 * ``resync`` finds its channel ahead of it: after the Redis listener (re)subscribes, and every
   ``SPIKA_EVENT_SWEEP_SECONDS`` as a safety net (one query per process for all its streams).
+
+Keep-alives come from one hub task, not from a timer per stream: ``ping_idle`` runs about
+once a second and wakes, with ``ping_due``, the streams silent for almost
+``SPIKA_SSE_KEEPALIVE_SECONDS``. A timer per wait would be armed and cancelled by every stream
+at every event (1,000 timer-heap operations per event at 1,000 streams).
 """
 
 import asyncio
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -62,7 +68,7 @@ async def run_db(fn, *args, **kwargs):
 class Subscriber:
     """One open stream's mailbox. ``position`` is the last id its stream has sent."""
 
-    __slots__ = ("user_id", "position", "pending", "wake", "behind")
+    __slots__ = ("user_id", "position", "pending", "wake", "behind", "last_sent", "ping_due")
 
     def __init__(self, user_id: int):
         self.user_id = user_id
@@ -70,6 +76,13 @@ class Subscriber:
         self.pending: list[tuple[int, str]] = []
         self.wake = asyncio.Event()
         self.behind = False
+        self.last_sent = time.monotonic()  # when its stream last wrote (keep-alives)
+        self.ping_due = False
+
+    def sent(self) -> None:
+        """Its stream wrote something: no keep-alive is due for a while."""
+        self.last_sent = time.monotonic()
+        self.ping_due = False
 
     def offer(self, seq: int, data: str) -> None:
         if len(self.pending) >= MAX_PENDING:
@@ -147,6 +160,14 @@ class Hub:
         else:
             loop.call_soon_threadsafe(self.deliver, events)
 
+    def ping_idle(self, silent_since: float) -> None:
+        """Wake the streams that have written nothing since ``silent_since`` to send a PING."""
+        for subscribers in self.channels.values():
+            for subscriber in subscribers:
+                if subscriber.last_sent <= silent_since:
+                    subscriber.ping_due = True
+                    subscriber.wake.set()
+
     def mark_behind(self, positions: dict[int, int]) -> None:
         for user_id, subscribers in self.channels.items():
             last = positions.get(user_id, 0)
@@ -166,6 +187,7 @@ class Hub:
             return
         self.loop = loop
         self._spawn(self._sweep())
+        self._spawn(self._keepalive())
         from eventstream import relay
 
         if relay.enabled():
@@ -175,6 +197,15 @@ class Hub:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _keepalive(self) -> None:
+        """Every ``tick``, PING the streams silent for ``keepalive - tick``: none is silent for
+        longer than ``SPIKA_SSE_KEEPALIVE_SECONDS``, an idle one pings about that often."""
+        keepalive = settings.SPIKA_SSE_KEEPALIVE_SECONDS
+        tick = min(1.0, keepalive / 2)
+        while True:
+            await asyncio.sleep(tick)
+            self.ping_idle(time.monotonic() - (keepalive - tick))
 
     async def _sweep(self) -> None:
         while True:

@@ -19,7 +19,6 @@ import asyncio
 import io
 import json
 
-from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 
 from accounts.tokens import TokenError, device_for_token, token_from_request
@@ -136,6 +135,7 @@ class Stream:
             await self.send(
                 {"type": "http.response.body", "body": text.encode(), "more_body": True}
             )
+            self.subscriber.sent()
 
     async def _catch_up(self, after: int | None) -> None:
         """Send what storage holds after ``after`` (a reset if it cannot), page by page."""
@@ -154,7 +154,6 @@ class Stream:
 
     async def _live(self) -> None:
         subscriber = self.subscriber
-        keepalive = settings.SPIKA_SSE_KEEPALIVE_SECONDS
         loop = asyncio.get_running_loop()
         gap_deadline = None
         while not self.closed:
@@ -165,10 +164,12 @@ class Stream:
             ready, held = subscriber.take()
             if ready:
                 await self._write("".join(message_frame(seq, data) for seq, data in ready))
+            elif subscriber.ping_due:
+                await self._write(PING)
             if not held:
                 gap_deadline = None
-                if not await self._wait(keepalive):
-                    await self._write(PING)
+                # No timer: the hub's keep-alive task wakes a silent stream (hub.ping_idle).
+                await subscriber.wake.wait()
                 continue
             # A gap: the missing event is committed (see eventstream.storage); give its
             # announcement a moment to arrive before reading it from the database.

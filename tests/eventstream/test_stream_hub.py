@@ -7,6 +7,7 @@ from eventstream import hub as hub_module
 from eventstream.hub import Hub, Subscriber
 from eventstream.relay import message_decode, message_encode
 from eventstream.storage import Event
+from eventstream.views import Stream
 
 
 def subscriber_at(position, pending=()):
@@ -82,6 +83,54 @@ class TestHub:
             hub.channels[subscriber.user_id] = {subscriber}
         hub.mark_behind({1: 5, 2: 4})
         assert (current.behind, late.behind, starting.behind) == (False, True, True)
+
+
+class TestKeepAlive:
+    def test_only_streams_silent_since_the_cutoff_are_woken_for_a_ping(self):
+        hub = Hub()
+        quiet, busy = Subscriber(1), Subscriber(2)
+        quiet.last_sent, busy.last_sent = 100.0, 105.0
+        hub.channels = {1: {quiet}, 2: {busy}}
+        hub.ping_idle(silent_since=102.0)
+        assert (quiet.ping_due, quiet.wake.is_set()) == (True, True)
+        assert (busy.ping_due, busy.wake.is_set()) == (False, False)
+
+    def test_writing_anything_puts_the_next_ping_off(self):
+        subscriber = Subscriber(1)
+        subscriber.last_sent, subscriber.ping_due = 0.0, True
+        subscriber.sent()
+        assert subscriber.ping_due is False
+        assert subscriber.last_sent > 0.0
+
+    def test_a_stream_woken_for_a_ping_writes_one_and_nothing_else(self):
+        async def scenario():
+            hub = Hub()
+            hub._start = lambda loop: None  # no background tasks in a unit test
+            sent = []
+
+            async def send(message):
+                sent.append(message["body"])
+
+            stream = Stream(user_id=1, last_id="0", send=send)
+            stream.subscriber = hub.subscribe(1)
+            stream.subscriber.caught_up(0)
+            task = asyncio.get_running_loop().create_task(stream._live())
+            await asyncio.sleep(0)
+            assert sent == []
+            hub.ping_idle(silent_since=float("inf"))
+            await asyncio.sleep(0)
+            hub.deliver([Event(1, 1, '{"type":"X"}')])
+            await asyncio.sleep(0)
+            stream.closed = True
+            stream.subscriber.wake.set()
+            await task
+            return sent
+
+        sent = asyncio.run(scenario())
+        assert sent == [
+            b'data: {"type":"PING"}\n\n',
+            b'id: 1\nevent: message\ndata: {"type":"X"}\n\n',
+        ]
 
 
 def test_a_redis_message_round_trips():
