@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 
 from accounts.models import Block, Contact, User, UserSetting
-from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
+from chat.models import Message, MessageRecord, Room, RoomUser
+from chat.selectors_messages import messages_as_seen_by
 
 
 def room_member_ids(*, room_id: int) -> list[int]:
@@ -284,13 +285,25 @@ def last_visible_message_id(*, membership: RoomUser) -> int | None:
     )
 
 
-def messages_hidden_for(*, user_id: int, message_ids: Iterable[int]) -> dict[int, object]:
-    """Of ``message_ids``, those the user deleted "for me", with the moment they did."""
-    return dict(
-        HiddenMessage.objects.filter(user_id=user_id, message_id__in=list(message_ids)).values_list(
-            "message_id", "created_at"
-        )
-    )
+def history_items(*, user_id: int, rows: list[tuple[int, int | None]]) -> list[dict]:
+    """Chat-list items for ``(room_id, last_message_id)`` rows, in three queries for any number.
+
+    Each last message carries ``hidden_at`` for the user (``messages_as_seen_by``).
+    """
+    room_ids = [room_id for room_id, _ in rows]
+    message_ids = [message_id for _, message_id in rows if message_id]
+    messages = messages_as_seen_by(user_id=user_id).in_bulk(message_ids)
+    flags = room_flags(user_id=user_id, room_ids=room_ids)
+    unread = room_unread_counts(user_id=user_id, room_ids=room_ids) if rows else {}
+    return [
+        {
+            "room_id": room_id,
+            "last_message": messages.get(message_id),
+            "unread_count": unread.get(room_id, 0),
+            **flags[room_id],
+        }
+        for room_id, message_id in rows
+    ]
 
 
 def users_changed_page(*, user_id: int, since, page: int, per_page: int) -> tuple[list, int]:
