@@ -71,7 +71,8 @@ class CorsMiddleware(_ResponseMiddleware):
         return _add_cors(request, response)
 
 
-API_PREFIX = "/api/messenger/"
+# The APIs answered with the envelope (the upload service has its alias too).
+API_PREFIX = ("/api/messenger/", "/api/upload/", "/api/uploads/")
 # Spika's texts for the errors the framework answers by itself.
 MESSAGES = {404: "Not found", 405: "Method not allowed"}
 

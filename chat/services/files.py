@@ -50,28 +50,49 @@ def file_verify(
         raise ApiError(409, CLIENT_ID_TAKEN)
     sizes = storage.chunk_sizes(client_id)
     if any(index not in sizes for index in range(total)):
-        raise ApiError(410, "Not all chunks are uploaded")
+        raise _chunks_missing(client_id)
     if sum(sizes[index] for index in range(total)) > settings.SPIKA_UPLOAD_MAX_BYTES:
         raise ApiError(413, "File is too large")
+    try:
+        file = _registered(
+            client_id=client_id,
+            total=total,
+            file_hash=file_hash,
+            row={
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "type": type,
+                "size": size,
+                "relation_id": relation_id,
+                "meta_data": meta_data,
+            },
+        )
+    except FileNotFoundError:
+        raise _chunks_missing(client_id)
+    storage.chunks_remove(client_id)
+    return file
+
+
+def _chunks_missing(client_id: str) -> ApiError:
+    # Chunks also vanish when a concurrent verify of the same upload has just registered it.
+    if _file_exists(client_id):
+        return ApiError(409, CLIENT_ID_TAKEN)
+    return ApiError(410, "Not all chunks are uploaded")
+
+
+def _registered(*, client_id: str, total: int, file_hash: str, row: dict) -> File:
+    """The joined chunks checked against ``file_hash``, renamed into place with their row."""
     with storage.assembled(client_id, total) as (joined, digest):
         if digest != file_hash.lower():
             raise ApiError(411, "Hash doesn't match")
         try:
             with transaction.atomic():
                 file = File.objects.create(
-                    client_id=client_id,
-                    file_name=file_name,
-                    mime_type=mime_type,
-                    type=type,
-                    size=size,
-                    relation_id=relation_id,
-                    meta_data=meta_data,
-                    path=f"/uploads/files/{client_id}",
+                    client_id=client_id, path=f"/uploads/files/{client_id}", **row
                 )
                 # Inside the transaction: if the rename fails, the row goes too.
                 os.replace(joined, storage.stored_path(client_id))
         except IntegrityError:
             # A concurrent verify of the same upload registered it first.
             raise ApiError(409, CLIENT_ID_TAKEN)
-    storage.chunks_remove(client_id)
     return file

@@ -483,3 +483,17 @@ def test_check_lists_the_chunks_of_an_upload(upload):
 @pytest.mark.parametrize("name", ["nothing-here", "..", "..%2F..%2Fetc", "%2E%2E"])
 def test_check_of_an_unknown_or_unsafe_name_is_404(upload, name):
     assert upload.get(f"/check/{name}") == (404, error("Not found"))
+
+
+@pytest.mark.parametrize("path", ["/api/upload/files", "/api/uploads/files/verify"])
+def test_a_known_route_with_an_unknown_method_is_a_405_envelope(upload, path):
+    upload.prefix = ""
+
+    assert upload.get(path) == (405, error("Method not allowed"))
+
+
+@pytest.mark.parametrize("path", ["/api/upload/nope", "/api/uploads/files/1/more"])
+def test_an_unknown_route_of_the_upload_service_is_a_404_envelope(upload, path):
+    upload.prefix = ""
+
+    assert upload.get(path) == (404, error("Not found"))
