@@ -8,7 +8,7 @@ out. Timestamps are integer milliseconds, ids are integers, ``None`` is sent as 
 
 from dataclasses import dataclass
 
-from chat.schemas.messages import body_formatted
+from chat.schemas.messages import DELETED_BODY, body_formatted
 from spika.schemas import to_millis
 
 NEW_MESSAGE = "NEW_MESSAGE"
@@ -23,8 +23,7 @@ SEEN_ROOM = "SEEN_ROOM"
 USER_UPDATE = "USER_UPDATE"
 REMOVED_FROM_ROOM = "REMOVED_FROM_ROOM"
 
-# What Spika shows in place of a message deleted for everyone, and of a reaction taken back.
-DELETED_MESSAGE_TEXT = "Deleted message"
+# What Spika shows in place of a reaction taken back (a deleted message: DELETED_BODY).
 DELETED_REACTION = "Deleted reaction"
 
 
@@ -76,7 +75,7 @@ def message_json(message, *, deleted: bool = False, files: dict | None = None) -
         "seenCount": message.seen_count,
         "type": "text" if deleted else message.type,
         "body": (
-            {"text": DELETED_MESSAGE_TEXT}
+            dict(DELETED_BODY)
             if deleted
             else body_formatted(message.type, message.body, files or {})
         ),
