@@ -497,3 +497,16 @@ def test_an_unknown_route_of_the_upload_service_is_a_404_envelope(upload, path):
     upload.prefix = ""
 
     assert upload.get(path) == (404, error("Not found"))
+
+
+def test_the_upload_service_has_its_own_api_docs(upload):
+    schema = upload.client.get("/api/upload/openapi.json").json()
+
+    assert schema["info"]["title"] == "Spika upload API"
+    assert {
+        "/api/upload/files",
+        "/api/upload/files/verify",
+        "/api/upload/files/check/{file_name}",
+        "/api/upload/files/{file_id}",
+    } <= set(schema["paths"])
+    assert upload.client.get("/api/upload/docs").status_code == 200
