@@ -18,7 +18,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from chat.models import Message, MessageRecord, Room, RoomUser
-from chat.schemas.messages import DELETED_BODY
+from chat.services.messages import messages_delete_for_everyone
+from chat.services.rooms import memberships_admin_set
 from spika.schemas import MAX_DB_ID
 
 
@@ -253,10 +254,8 @@ class RoomUserAdmin(admin.ModelAdmin):
         self._set_admin(request, queryset, False)
 
     def _set_admin(self, request, queryset, is_admin: bool):
-        memberships = list(queryset.exclude(is_admin=is_admin))
-        for membership in memberships:
-            membership.is_admin = is_admin
-            membership.save(update_fields=["is_admin", "modified_at"])
+        memberships = list(queryset.exclude(is_admin=is_admin).select_related("user"))
+        memberships_admin_set(memberships=memberships, is_admin=is_admin)
         self.message_user(request, f"Changed {len(memberships)} member(s).", messages.SUCCESS)
 
 
@@ -307,14 +306,10 @@ class MessageAdmin(SearchByIdMixin, admin.ModelAdmin):
 
     @admin.action(description="Delete selected messages for everyone (as the API does)")
     def delete_for_everyone(self, request, queryset):
-        """Spika's ``target=all`` delete, row by row: members get DELETE_MESSAGE for each."""
-        deleted = list(queryset.filter(deleted=False))
-        for message in deleted:
-            message.body = dict(DELETED_BODY)
-            message.type = Message.Type.TEXT
-            message.deleted = True
-            message.save(update_fields=["body", "type", "deleted", "modified_at"])
-        self.message_user(request, f"Deleted {len(deleted)} message(s).", messages.SUCCESS)
+        """Spika's ``target=all`` delete, as the API's: members get DELETE_MESSAGE for each."""
+        ids = sorted(queryset.filter(deleted=False).values_list("id", flat=True))
+        messages_delete_for_everyone(message_ids=ids)
+        self.message_user(request, f"Deleted {len(ids)} message(s).", messages.SUCCESS)
 
 
 @admin.register(MessageRecord)

@@ -144,7 +144,7 @@ def _add_admins(*, room, actor, ids, **_):
     memberships = list(
         RoomUser.objects.filter(room=room, user_id__in=ids, is_admin=False).select_related("user")
     )
-    promoted = _admin_set(memberships, is_admin=True)
+    promoted = memberships_admin_set(memberships=memberships, is_admin=True)
     if not promoted:
         return None
     return lambda: _post(room, actor, sm.ADDED_GROUP_ADMINS, "added {} as admin(s)", promoted)
@@ -156,7 +156,7 @@ def _remove_admins(*, room, actor, ids, **_):
     listed = [membership for membership in admins if membership.user_id in ids]
     if len(listed) == len(admins):
         raise ApiError(400, "At least one admin should be in the group")
-    demoted = _admin_set(listed, is_admin=False)
+    demoted = memberships_admin_set(memberships=listed, is_admin=False)
     if not demoted:
         return None
     return lambda: _post(room, actor, sm.REMOVED_GROUP_ADMINS, "removed {} from admin(s)", demoted)
@@ -185,8 +185,9 @@ def _nothing(**_):
     return None
 
 
-def _admin_set(memberships, *, is_admin: bool) -> list[User]:
-    """Save each membership's admin flag (one by one, for the events); their users."""
+def memberships_admin_set(*, memberships, is_admin: bool) -> list[User]:
+    """Save each membership's admin flag, one by one so that each change reaches the room's
+    members (UPDATE_ROOM); returns their users (select them with the memberships)."""
     for membership in memberships:
         membership.is_admin = is_admin
         membership.save(update_fields=["is_admin", "modified_at"])
@@ -262,7 +263,7 @@ def room_leave(*, actor: User, room_id: int | None, admin_user_ids: list[int] | 
             room=room, user=user, defaults={"is_admin": True}
         )
         if not created and not promoted.is_admin:
-            _admin_set([promoted], is_admin=True)
+            memberships_admin_set(memberships=[promoted], is_admin=True)
     room.save()
     text = f"{actor.display_name} left the room"
     _post_about_room(room, actor, sm.USER_LEFT_GROUP, text, room.name)
