@@ -313,3 +313,16 @@ def block_create(*, user: User, blocked_id: int) -> Block:
         raise ApiError(404, "there is no user with that blockedId")
     block, _ = Block.objects.get_or_create(user=user, blocked=blocked)
     return block
+
+
+def blocks_delete(
+    *, user: User, block_id: int | None = None, blocked_id: int | None = None
+) -> None:
+    """``DELETE /blocks/:id`` and ``/blocks/userId/:id``: the caller's block, by its id or by
+    the blocked user's. None found is no error: Spika answers ``deleted: true`` either way."""
+    blocks = Block.objects.filter(user=user)
+    if block_id is not None:
+        blocks = blocks.filter(pk=block_id)
+    if blocked_id is not None:
+        blocks = blocks.filter(blocked_id=blocked_id)
+    blocks.delete()

@@ -285,6 +285,17 @@ def last_visible_message_id(*, membership: RoomUser) -> int | None:
     )
 
 
+def private_room_block(*, user_id: int, room_id: int | None) -> Block | None:
+    """The user's block of the other member of a private room they belong to, else None."""
+    others = RoomUser.objects.filter(
+        room_id=room_id or 0, room__type=Room.Type.PRIVATE, room__members__user_id=user_id
+    ).exclude(user_id=user_id)
+    other_id = others.order_by("id").values_list("user_id", flat=True).first()
+    if other_id is None:
+        return None
+    return Block.objects.filter(user_id=user_id, blocked_id=other_id).first()
+
+
 def history_items(*, user_id: int, rows: list[tuple[int, int | None]]) -> list[dict]:
     """Chat-list items for ``(room_id, last_message_id)`` rows, in three queries for any number.
 

@@ -11,10 +11,9 @@ from ninja import Router
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.auth import device_auth
-from accounts.models import Block
 from accounts.schemas import BlockedUsersOut, BlockEnvelope, DeletedOut
+from chat import selectors
 from chat.api.params import path_id
-from chat.models import Room, RoomUser
 from spika.errors import ApiError
 from spika.schemas import CamelSchema
 
@@ -47,15 +46,8 @@ def block_create(request, payload: BlockIn):
 
 @router.get("/rooms/{room_id}", response=BlockEnvelope, by_alias=True)
 def block_of_room(request, room_id: str):
-    """The caller's block of the other member of a private room they belong to, else null."""
-    others = RoomUser.objects.filter(
-        room_id=path_id(room_id) or 0,
-        room__type=Room.Type.PRIVATE,
-        room__members__user=request.user,
-    ).exclude(user=request.user)
-    other_id = others.order_by("id").values_list("user_id", flat=True).first()
-    block = Block.objects.filter(user=request.user, blocked_id=other_id).first()
-    return {"block": block if other_id else None}
+    block = selectors.private_room_block(user_id=request.user.pk, room_id=path_id(room_id))
+    return {"block": block}
 
 
 @router.delete("/userId/{blocked_id}", response=DeletedOut, by_alias=True)
@@ -63,8 +55,7 @@ def block_delete_by_user(request, blocked_id: str):
     user_id = path_id(blocked_id)
     if user_id is None:
         raise ApiError(400, "blockId must be number")
-    for block in Block.objects.filter(user=request.user, blocked_id=user_id):
-        block.delete()
+    account_services.blocks_delete(user=request.user, blocked_id=user_id)
     return {"deleted": True}
 
 
@@ -73,6 +64,5 @@ def block_delete(request, id: str):
     block_id = path_id(id)
     if block_id is None:
         raise ApiError(400, "id must be number")
-    for block in Block.objects.filter(user=request.user, pk=block_id):
-        block.delete()
+    account_services.blocks_delete(user=request.user, block_id=block_id)
     return {"deleted": True}
