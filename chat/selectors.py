@@ -140,12 +140,15 @@ def rooms_for_viewer(*, user_id: int, rooms: Iterable[Room]) -> list[Room]:
     return rooms
 
 
-def room_of_member(*, user_id: int, room_id: int, deleted: bool | None = None) -> Room | None:
-    """The room with its members, if ``user_id`` belongs to it; else None."""
-    rooms = room_queryset().filter(pk=room_id, members__user_id=user_id)
-    if deleted is not None:
-        rooms = rooms.filter(deleted=deleted)
-    return rooms.first()
+def room_shown_to(*, user_id: int, room_id: int | None) -> Room | None:
+    """``GET /rooms/:id``: the room with its members if ``user_id`` belongs to it, else None.
+
+    A private room its other member has left is not shown either.
+    """
+    room = room_id and room_queryset().filter(pk=room_id, members__user_id=user_id).first()
+    if not room or (room.type == Room.Type.PRIVATE and len(room.members.all()) < 2):
+        return None
+    return room
 
 
 def room_private_between(*, user_id: int, other_id: int) -> Room | None:
@@ -159,6 +162,13 @@ def room_private_between(*, user_id: int, other_id: int) -> Room | None:
         .order_by("id")
         .first()
     )
+
+
+def user_known_to(*, user_id: int, other_id: int | None) -> User | None:
+    """The user ``other_id`` if ``user_id`` may look them up (``users_known_to``), else None."""
+    if other_id is None:
+        return None
+    return User.objects.filter(users_known_to(user_id=user_id), pk=other_id).first()
 
 
 def users_known_to(*, user_id: int) -> Q:

@@ -8,7 +8,6 @@ from ninja import Router
 from accounts.auth import device_auth
 from chat import selectors
 from chat.api.params import page_or_400, path_id, since_or_400, sync_page
-from chat.models import Room
 from chat.schemas.rooms import (
     RoomCreateIn,
     RoomEnvelope,
@@ -81,9 +80,8 @@ def room_with_user(request, user_id: str):
 
 @router.get("/{id}", response=RoomEnvelope, by_alias=True)
 def room_get(request, id: str):
-    room_id = path_id(id)
-    room = room_id and selectors.room_of_member(user_id=request.user.pk, room_id=room_id)
-    if not room or (room.type == Room.Type.PRIVATE and len(room.members.all()) < 2):
+    room = selectors.room_shown_to(user_id=request.user.pk, room_id=path_id(id))
+    if room is None:
         raise ApiError(404, "Chat not found")
     return {"room": selectors.rooms_for_viewer(user_id=request.user.pk, rooms=[room])[0]}
 
@@ -126,8 +124,6 @@ def _flag_route(flag: str):
         room_id = path_id(id)
         if room_id is None:
             raise ApiError(400, "id is required")
-        if selectors.room_of_member(user_id=request.user.pk, room_id=room_id) is None:
-            raise ApiError(404, "Chat not found")
         services.room_flag_set(user=request.user, room_id=room_id, flag=flag)
         return _viewed(request, room_id)
 

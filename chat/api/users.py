@@ -3,7 +3,6 @@
 from ninja import Router
 
 from accounts.auth import device_auth
-from accounts.models import User
 from accounts.schemas import UserEnvelope
 from chat import selectors
 from chat.api.params import page_or_400, path_id, since_or_400, sync_page
@@ -30,8 +29,7 @@ def user_get(request, id: str):
     user_id = path_id(id)
     if user_id == request.user.pk:
         return {"user": request.user}
-    known = selectors.users_known_to(user_id=request.user.pk)
-    user = user_id and User.objects.filter(known, pk=user_id).first()
-    if not user:
+    user = selectors.user_known_to(user_id=request.user.pk, other_id=user_id)
+    if user is None:
         raise ApiError(404, "User not found")
     return {"user": user}
