@@ -74,16 +74,32 @@ def room_unread_counts(*, user_id: int, room_ids: Iterable[int] | None = None) -
     return {row["room_id"]: row["unread"] for row in rows}
 
 
+# A member's mute and pin of a room are Spika's user settings ``mute_<room id>`` and
+# ``pin_<room id>``, set while their value is "true"; the prefix names the room's flag.
+FLAG_PREFIXES = {"mute": "muted", "pin": "pinned"}
+
+
+def flag_setting_key(prefix: str, room_id: int) -> str:
+    return f"{prefix}_{room_id}"
+
+
+def flag_of_setting(key: str) -> tuple[str, int] | None:
+    """``("muted" or "pinned", room_id)`` for a flag setting's key, else None."""
+    prefix, _, room_id = key.partition("_")
+    if prefix in FLAG_PREFIXES and room_id.isdigit():
+        return FLAG_PREFIXES[prefix], int(room_id)
+    return None
+
+
 def room_flags(*, user_id: int, room_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
-    """``{room_id: {"muted": bool, "pinned": bool}}`` for one user (settings ``mute_<id>``)."""
+    """``{room_id: {"muted": bool, "pinned": bool}}`` for one user."""
     room_ids = list(room_ids)
     flags = {room_id: {"muted": False, "pinned": False} for room_id in room_ids}
-    keys = [f"{prefix}_{room_id}" for room_id in room_ids for prefix in ("mute", "pin")]
-    for key in UserSetting.objects.filter(user_id=user_id, key__in=keys, value="true").values_list(
-        "key", flat=True
-    ):
-        prefix, _, room_id = key.partition("_")
-        flags[int(room_id)]["muted" if prefix == "mute" else "pinned"] = True
+    keys = [flag_setting_key(prefix, room_id) for room_id in room_ids for prefix in FLAG_PREFIXES]
+    settings = UserSetting.objects.filter(user_id=user_id, key__in=keys, value="true")
+    for key in settings.values_list("key", flat=True):
+        flag, room_id = flag_of_setting(key)
+        flags[room_id][flag] = True
     return flags
 
 
@@ -113,11 +129,10 @@ def room_members_unread_counts(*, room_id: int) -> dict[int, int]:
 def room_flags_of_users(*, room_id: int, user_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
     """``{user_id: {"muted": bool, "pinned": bool}}`` for one room: ``room_flags`` per user."""
     flags = {user_id: {"muted": False, "pinned": False} for user_id in user_ids}
-    rows = UserSetting.objects.filter(
-        user_id__in=list(flags), key__in=[f"mute_{room_id}", f"pin_{room_id}"], value="true"
-    ).values_list("user_id", "key")
-    for user_id, key in rows:
-        flags[user_id]["muted" if key.startswith("mute_") else "pinned"] = True
+    keys = [flag_setting_key(prefix, room_id) for prefix in FLAG_PREFIXES]
+    rows = UserSetting.objects.filter(user_id__in=list(flags), key__in=keys, value="true")
+    for user_id, key in rows.values_list("user_id", "key"):
+        flags[user_id][flag_of_setting(key)[0]] = True
     return flags
 
 

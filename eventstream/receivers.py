@@ -12,6 +12,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from accounts.models import User, UserSetting
 from chat.models import HiddenMessage, Message, MessageRecord, Room, RoomUser
 from chat.selectors import (
+    flag_of_setting,
     message_record_counts,
     room_member_ids,
     room_member_ids_excluding_blockers,
@@ -197,11 +198,9 @@ def membership_deleted(sender, instance, origin=None, **kwargs):
 
 
 def _flag_room_id(key: str) -> int | None:
-    """The room id of a ``mute_<id>`` or ``pin_<id>`` setting, else None."""
-    prefix, _, room_id = key.partition("_")
-    if prefix in ("mute", "pin") and room_id.isdigit():
-        return int(room_id)
-    return None
+    """The room id of a mute or pin setting, else None."""
+    flag = flag_of_setting(key)
+    return flag[1] if flag else None
 
 
 def setting_saved(sender, instance, created, raw=False, **kwargs):

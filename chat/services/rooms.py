@@ -278,7 +278,7 @@ def room_flag_set(*, user: User, room_id: int, flag: str) -> None:
     """mute/unmute/pin/unpin: the setting ``mute_<id>`` / ``pin_<id>``; idempotent both ways."""
     if not RoomUser.objects.filter(user=user, room_id=room_id).exists():
         raise ApiError(404, "Chat not found")
-    key = f"{_FLAGS[flag]}_{room_id}"
+    key = selectors.flag_setting_key(_FLAGS[flag], room_id)
     if flag in ("mute", "pin"):
         UserSetting.objects.update_or_create(user=user, key=key, defaults={"value": "true"})
         return
