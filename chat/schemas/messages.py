@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from spika.schemas import MAX_DB_ID, CamelSchema, Millis, StrictCamelSchema
+from spika.schemas import MAX_DB_ID, CamelSchema, DbId, Millis, StrictCamelSchema
 
 # The stored JSON of one body (text, thumbnailData, referenceMessage...). Spika has no limit
 # but its 50 MB request size; a chat message past this is abuse, answered 400.
@@ -58,7 +58,7 @@ ArrayId = Annotated[int, BeforeValidator(_lax_id), Field(strict=True, ge=1, le=M
 
 
 class MessageSendIn(StrictCamelSchema):
-    room_id: Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+    room_id: DbId
     type: Annotated[CleanStr, Field(min_length=1, max_length=32)]
     body: dict
     local_id: Annotated[CleanStr, Field(max_length=255)] | None = None
@@ -91,7 +91,7 @@ class MessageIdsIn(StrictCamelSchema):
 class ReactionIn(StrictCamelSchema):
     """``type`` and ``userId`` are ignored, as Spika does: records sent here are reactions."""
 
-    message_id: Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+    message_id: DbId
     reaction: Annotated[CleanStr, Field(min_length=1, max_length=64)]
     type: Any = None
     user_id: Any = None
