@@ -1,7 +1,10 @@
 """Redis pub/sub between processes: every process's streams hear every process's events.
 
-One Redis channel, ``<SPIKA_REDIS_PREFIX>:events``; a message is a JSON list of
-``[user_id, seq, data]``, published after the events are stored. Each server process runs one
+One Redis channel, ``<SPIKA_REDIS_PREFIX>:events``; one message per stored batch, published
+after the events are stored: ``{"data": [payload, ...], "events": [[user_id, seq, index]]}``,
+each distinct payload once (a room's message to 1,000 members is one payload, not 1,000
+copies). The older form, a list of ``[user_id, seq, data]``, is still read, so processes of
+two versions can share Redis during a rolling restart. Each server process runs one
 listener task that hands messages to its hub. The listener never gives up: after any error it
 reconnects with backoff, and after every (re)subscription the hub resyncs from storage, so an
 outage costs latency, never an event.
@@ -31,11 +34,17 @@ def channel_name() -> str:
 
 
 def message_encode(events) -> str:
-    return json.dumps([[e.user_id, e.seq, e.data] for e in events], separators=(",", ":"))
+    index: dict[str, int] = {}
+    rows = [[e.user_id, e.seq, index.setdefault(e.data, len(index))] for e in events]
+    return json.dumps({"data": list(index), "events": rows}, separators=(",", ":"))
 
 
 def message_decode(raw) -> list[Event]:
-    return [Event(int(user_id), int(seq), str(data)) for user_id, seq, data in json.loads(raw)]
+    message = json.loads(raw)
+    if isinstance(message, list):  # the older form: [[user_id, seq, data], ...]
+        return [Event(int(user_id), int(seq), str(data)) for user_id, seq, data in message]
+    data = [str(item) for item in message["data"]]
+    return [Event(int(user_id), int(seq), data[i]) for user_id, seq, i in message["events"]]
 
 
 def _redis() -> redis.Redis:

@@ -138,6 +138,20 @@ def test_a_redis_message_round_trips():
     assert message_decode(message_encode(events)) == events
 
 
+def test_a_redis_message_carries_each_payload_once():
+    room_message = '{"type":"NEW_MESSAGE","message":{"id":7}}'
+    events = [Event(user_id, 1, room_message) for user_id in range(1, 1001)]
+    events.append(Event(5, 2, "{}"))
+    raw = message_encode(events)
+    assert raw.count("NEW_MESSAGE") == 1
+    assert message_decode(raw) == events
+
+
+def test_a_redis_message_of_the_older_form_is_still_read():
+    raw = '[[1,2,"{\\"type\\":\\"X\\"}"],[3,4,"{}"]]'
+    assert message_decode(raw) == [Event(1, 2, '{"type":"X"}'), Event(3, 4, "{}")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_database_work_runs_in_the_small_shared_pool():
     async def names():
