@@ -58,14 +58,21 @@ def _cursor_take(counts: dict[int, int]) -> dict[int, int]:
     """Advance each channel's cursor by its count; returns each channel's new last seq."""
     table = connection.ops.quote_name(ChannelCursor._meta.db_table)
     rows = sorted(counts.items())
-    values = ", ".join(["(%s, %s)"] * len(rows))
+    if connection.vendor == "postgresql":
+        # Two arrays, not two placeholders per channel: psycopg finds a query's placeholders
+        # in Python (~9 ms for a room of 1,000); this statement is the same for any batch.
+        source = "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ORDER BY 1"
+        params = [[user_id for user_id, _ in rows], [count for _, count in rows]]
+    else:
+        source = "VALUES " + ", ".join(["(%s, %s)"] * len(rows))
+        params = [value for row in rows for value in row]
     sql = (
-        f"INSERT INTO {table} (user_id, last_seq) VALUES {values} "
+        f"INSERT INTO {table} (user_id, last_seq) {source} "
         f"ON CONFLICT (user_id) DO UPDATE SET last_seq = {table}.last_seq + excluded.last_seq "
         "RETURNING user_id, last_seq"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+        cursor.execute(sql, params)
         return dict(cursor.fetchall())
 
 
@@ -81,10 +88,34 @@ def events_append(batch: list[tuple[int, str]]) -> list[Event]:
         for user_id, data in batch:
             events.append(Event(user_id, next_seq[user_id], data))
             next_seq[user_id] += 1
+        _events_insert(events)
+    return events
+
+
+def _events_insert(events: list[Event]) -> None:
+    """One statement for the batch: ``COPY`` on PostgreSQL, a bulk INSERT elsewhere.
+
+    Why COPY: a room's message to 1,000 members is 3,000 rows (the message and the sender's
+    two records). ``bulk_create`` sends them as arrays that psycopg quotes in Python, escaping
+    every ``"`` of every JSON payload: ~95 ms of CPU in the request for 3,000 rows, against
+    ~5 ms for COPY, which escapes in C. Django's debug cursor records the COPY like any
+    query (``CursorDebugWrapper.copy``), so query counts stay honest.
+    """
+    if connection.vendor != "postgresql":
         StoredEvent.objects.bulk_create(
             StoredEvent(user_id=e.user_id, seq=e.seq, data=e.data) for e in events
         )
-    return events
+        return
+    meta, quote = StoredEvent._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _COPY_FIELDS)
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    now = timezone.now()
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for event in events:
+            copy.write_row((event.user_id, event.seq, event.data, now))
+
+
+_COPY_FIELDS = ("user_id", "seq", "data", "created_at")
 
 
 def channel_position(user_id: int) -> int:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from eventstream import publish as publish_module
@@ -45,6 +46,20 @@ class TestEventsAppend:
     def test_an_empty_batch_stores_nothing(self):
         assert storage.events_append([]) == []
         assert not ChannelCursor.objects.exists()
+
+    def test_data_is_stored_exactly_whatever_characters_it_holds(self):
+        awkward = ['{"t":"tab\there"}', "back\\slash \\N \\t", "naïve ✓ 😀", "a\r\nb", "\\."]
+        storage.events_append([(ALICE, data) for data in awkward])
+        assert [e.data for e in storage.events_after(ALICE, 0).events] == awkward
+        assert all(row.created_at for row in StoredEvent.objects.all())
+
+    def test_the_batch_is_one_statement_and_it_is_counted(self):
+        with CaptureQueriesContext(connection) as queries:
+            storage.events_append([(user_id, "{}") for user_id in range(1, 1001)])
+        # the cursors' INSERT ... ON CONFLICT, the events' one statement, and the transaction
+        statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+        assert len(statements) == 2, statements
+        assert StoredEvent.objects.count() == 1000
 
 
 @pytest.mark.django_db
