@@ -13,13 +13,6 @@ from tests.factories import MessageRecordFactory, room_with
 
 
 @pytest.fixture
-def room(alice, bob):
-    room = room_with(alice.user, bob.user)
-    joined_earlier(room, alice.user, bob.user)
-    return room
-
-
-@pytest.fixture
 def message(alice, room):
     return message_in(room, alice.user)
 

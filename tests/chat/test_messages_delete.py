@@ -7,19 +7,10 @@ from chat.signals import messages_bulk_changed
 from spika.schemas import to_millis
 from tests.chat.messages_helpers import (
     deleted_json,
-    joined_earlier,
     message_in,
     message_json,
     signals_caught,
 )
-from tests.factories import room_with
-
-
-@pytest.fixture
-def room(alice, bob):
-    room = room_with(alice.user, bob.user)
-    joined_earlier(room, alice.user, bob.user)
-    return room
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ from tests.chat.messages_helpers import (
 from tests.factories import MessageRecordFactory, room_with
 
 
-@pytest.fixture
-def room(alice, bob):
-    room = room_with(alice.user, bob.user)
-    joined_earlier(room, alice.user, bob.user)
-    return room
-
-
 def test_history_lists_newest_first_with_reactions(alice, bob, room):
     older = message_in(room, alice.user, "older")
     newer = message_in(room, bob.user, "newer", local_id="l-9", has_link=True)

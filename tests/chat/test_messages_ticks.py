@@ -12,13 +12,6 @@ from tests.chat.messages_helpers import joined_earlier, message_in, signals_caug
 from tests.factories import room_with
 
 
-@pytest.fixture
-def room(alice, bob):
-    room = room_with(alice.user, bob.user)
-    joined_earlier(room, alice.user, bob.user)
-    return room
-
-
 def records_of(user):
     return sorted(MessageRecord.objects.filter(user=user).values_list("message_id", "type"))
 
