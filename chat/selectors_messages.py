@@ -3,8 +3,8 @@
 Visibility follows spec §9.2: a member sees the messages of their rooms created at or after
 the moment they joined, so a new group's creation message (stamped with the members' join
 time) shows in everyone's history; it is still unread for nobody (README rule 9, strictly
-after, in ``chat.selectors.room_unread_counts``). A message the member deleted "for me" stays visible
-to them as deleted (Spika turns that member's copies into "Deleted message").
+after, in ``chat.selectors.room_unread_counts``). A message the member deleted "for me" stays
+visible to them as deleted (Spika turns that member's copies into "Deleted message").
 
 We store one body per message, not Spika's copy per device, so "when did this change for this
 device" is the message's own ``modifiedAt`` (or the moment the member hid it). A device still
