@@ -20,7 +20,13 @@ stores a message and sends it to the room's group). Ours publish through the ben
 ``bench/streams_urls.py`` (``publish()``: an event stored in PostgreSQL, then announced); the
 chat's POST stores a message in PostgreSQL, then sends it: one database write each.
 
-Last, ``--edge-idle`` idle streams through Pushpin: its memory per held stream.
+Last, ``--edge-idle`` idle streams through ``--edges`` Pushpin instances in front of
+``--edge-servers`` daphne processes (``bench/scaleout_edge.py``): time to open them, memory and
+threads per held stream, database connections, CPU while opening and while idle, and the
+latency of events to ``--edge-sample`` streams while the others are held. 50,000 of them:
+
+    .venv/bin/python bench/scaleout.py --only - --edge-idle 50000 --edges 3
+
 Only loopback addresses are used.
 """
 
@@ -347,33 +353,6 @@ async def measure(stack: Stack, idle_count: int) -> dict:
     return results
 
 
-async def edge_idle(count: int) -> dict:
-    """``count`` idle streams held by Pushpin: memory of Pushpin and of Django."""
-    stack = stack_pushpin(USER_ID)
-    try:
-        pushpin_pid = stack.pids[-1]
-        subs = subscribers(stack)
-        await subs.open(1)
-        await subs.close()
-        before_pushpin, before_django = usage(tree(pushpin_pid)), usage(tree(stack.pids[0]))
-        started = time.monotonic()
-        opened = await subs.open(count, batch=100, retries=3)
-        elapsed = time.monotonic() - started
-        await asyncio.sleep(3)
-        after_pushpin, after_django = usage(tree(pushpin_pid)), usage(tree(stack.pids[0]))
-        await subs.close()
-        return {
-            "opened": opened,
-            "seconds": round(elapsed, 1),
-            "pushpin_kb": round((after_pushpin["rss"] - before_pushpin["rss"]) / max(opened, 1), 2),
-            "django_kb": round((after_django["rss"] - before_django["rss"]) / max(opened, 1), 2),
-            "pushpin_threads": after_pushpin["threads"],
-            "django_threads": after_django["threads"],
-        }
-    finally:
-        stack.stop()
-
-
 # --- The table ---------------------------------------------------------------------------
 
 
@@ -402,19 +381,10 @@ def fmt(value) -> str:
 
 
 def table(results: dict, idle_count: int, edge: dict | None) -> str:
-    return "\n\n".join(
-        part for part in (stacks_table(results, idle_count), edge_line(edge)) if part
-    )
+    from bench.scaleout_edge import edge_table
 
-
-def edge_line(edge: dict | None) -> str:
-    if not edge:
-        return ""
-    return (
-        f"idle streams held by Pushpin: {edge['opened']} opened in {edge['seconds']} s; "
-        f"Pushpin {edge['pushpin_kb']} KB/stream ({edge['pushpin_threads']} threads), "
-        f"Django {edge['django_kb']} KB/stream ({edge['django_threads']} threads)"
-    )
+    parts = (stacks_table(results, idle_count), edge_table(edge) if edge else "")
+    return "\n\n".join(part for part in parts if part)
 
 
 def stacks_table(results: dict, idle_count: int) -> str:
@@ -458,7 +428,15 @@ def main() -> None:
     global USER_ID
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--idle", type=int, default=1000)
-    parser.add_argument("--edge-idle", type=int, default=15000)
+    parser.add_argument("--edge-idle", type=int, default=15000, help="idle streams via Pushpin")
+    parser.add_argument(
+        "--edges", type=int, default=0, help="Pushpin instances (default: one per 16,000 streams)"
+    )
+    parser.add_argument("--edge-servers", type=int, default=2, help="daphne processes behind them")
+    parser.add_argument("--edge-sample", type=int, default=100, help="streams timed for latency")
+    parser.add_argument("--edge-recheck", type=int, default=60, help="SPIKA_GRIP_RECHECK_SECONDS")
+    parser.add_argument("--edge-conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE")
+    parser.add_argument("--edge-concurrency", type=int, default=200, help="opens in flight")
     parser.add_argument("--only", default="abcd", help="stacks to run, e.g. 'ac' ('-': none)")
     args = parser.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -478,7 +456,21 @@ def main() -> None:
         finally:
             stack.stop()
         print(f"{stack.name}: {results[stack.name]}", file=sys.stderr, flush=True)
-    edge = asyncio.run(edge_idle(args.edge_idle)) if args.edge_idle else None
+    edge = None
+    if args.edge_idle:
+        from bench.scaleout_edge import EdgeOptions, edge_run
+
+        options = EdgeOptions(
+            count=args.edge_idle,
+            edges=args.edges or -(-args.edge_idle // 16000),
+            servers=args.edge_servers,
+            sample=args.edge_sample,
+            concurrency=args.edge_concurrency,
+            recheck=args.edge_recheck,
+            conn_max_age=args.edge_conn_max_age,
+        )
+        edge = edge_run(options)
+        print(f"edge: {edge}", file=sys.stderr, flush=True)
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(versions())
     print(table(results, args.idle, edge))

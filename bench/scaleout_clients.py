@@ -6,6 +6,7 @@ the latency and the event's id.
 
 import asyncio
 import json
+import sys
 import time
 
 
@@ -133,3 +134,122 @@ class Subscribers:
             task.cancel()
         self.closers, self.tasks = [], []
         await asyncio.sleep(0.5)
+
+
+# --- A client process for the edge run (bench/scaleout_edge.py) -------------------------------
+#
+#   python bench/scaleout_clients.py --port P --source 127.0.0.11 --idle-path ... --idle N \
+#       --sample-path ... --sample M --concurrency C
+#
+# Opens M sample streams, then N idle ones, ``C`` opens in flight at a time (a failed open is
+# retried after 1 s, 3 times, as EventSource would). Prints one JSON line when done, then answers
+# commands on stdin, one per line: "reset" (forget the latencies), "report" (the latencies of the
+# sample streams and how many streams are still open), "close".
+
+
+async def open_sse(host, port, source, path, timeout=120) -> tuple:
+    reader, writer = await asyncio.open_connection(host, port, local_addr=(source, 0))
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+    if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        writer.close()
+        raise ValueError(head.split(b"\r\n", 1)[0].decode(errors="replace"))
+    await asyncio.wait_for(reader.readuntil(b"stream open"), timeout)
+    return reader, writer
+
+
+class EdgeClients:
+    def __init__(self, args):
+        self.args = args
+        self.writers, self.tasks = [], []
+        self.latencies: list[float] = []
+        self.failures = 0
+        self.errors: dict[str, int] = {}
+
+    async def _open_one(self, path: str, sample: bool) -> bool:
+        for attempt in range(4):
+            if attempt:
+                await asyncio.sleep(1)
+            try:
+                reader, writer = await open_sse("127.0.0.1", self.args.port, self.args.source, path)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
+                self.failures += 1
+                name = str(error) if isinstance(error, ValueError) else type(error).__name__
+                self.errors[name] = self.errors.get(name, 0) + 1
+                continue
+            self.writers.append(writer)
+            self.tasks.append(asyncio.create_task(self._read(reader, sample)))
+            return True
+        return False
+
+    async def _read(self, reader, sample: bool) -> None:
+        try:
+            while line := await reader.readline():
+                if sample and line.startswith(b"data:") and b"sentAt" in line:
+                    sent_at = json.loads(line[5:])["sentAt"]
+                    self.latencies.append((time.time() - sent_at) * 1000)
+        except (OSError, ValueError):
+            pass
+
+    async def open_all(self, path: str, count: int, sample: bool) -> int:
+        slots = asyncio.Semaphore(self.args.concurrency)
+        opened = 0
+
+        async def one():
+            nonlocal opened
+            async with slots:
+                done = await self._open_one(path, sample)
+            opened += done
+
+        await asyncio.gather(*(one() for _ in range(count)))
+        return opened
+
+    async def run(self) -> None:
+        args = self.args
+        started = time.monotonic()
+        sample = await self.open_all(args.sample_path, args.sample, True)
+        idle = await self.open_all(args.idle_path, args.idle, False)
+        report = {
+            "sample": sample,
+            "idle": idle,
+            "seconds": round(time.monotonic() - started, 1),
+            "failed_attempts": self.failures,
+            "errors": self.errors,
+        }
+        print(json.dumps(report), flush=True)
+        loop = asyncio.get_running_loop()
+        while command := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
+            if command == "reset":
+                self.latencies = []
+                print(json.dumps({"ok": True}), flush=True)
+            elif command == "report":
+                alive = sum(not task.done() for task in self.tasks)
+                print(json.dumps({"latencies": self.latencies, "alive": alive}), flush=True)
+            else:
+                break
+        for writer in self.writers:
+            writer.close()
+
+
+def worker_main() -> None:
+    import argparse
+    import resource
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--source", default="127.0.0.1")
+    parser.add_argument("--idle-path", required=True)
+    parser.add_argument("--idle", type=int, required=True)
+    parser.add_argument("--sample-path", required=True)
+    parser.add_argument("--sample", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, default=200)
+    args = parser.parse_args()
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    asyncio.run(EdgeClients(args).run())
+
+
+if __name__ == "__main__":
+    worker_main()
