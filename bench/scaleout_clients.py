@@ -141,7 +141,8 @@ class Subscribers:
 #   python bench/scaleout_clients.py --port P --source 127.0.0.11 --idle-path ... --idle N \
 #       --sample-path ... --sample M --concurrency C
 #
-# Opens M sample streams, then N idle ones, ``C`` opens in flight at a time (a failed open is
+# Opens M sample streams, then N idle ones (the idle path's "{}" is the stream's index, from
+# --first on), ``C`` opens in flight at a time (a failed open is
 # retried after 1 s, 3 times, as EventSource would). Prints one JSON line when done, then answers
 # commands on stdin, one per line: "reset" (forget the latencies), "report" (the latencies of the
 # sample streams and how many streams are still open), "close".
@@ -193,24 +194,26 @@ class EdgeClients:
         except (OSError, ValueError):
             pass
 
-    async def open_all(self, path: str, count: int, sample: bool) -> int:
+    async def open_all(self, paths, count: int, sample: bool) -> int:
+        """Open ``count`` streams, one per path ``paths`` yields."""
         slots = asyncio.Semaphore(self.args.concurrency)
         opened = 0
 
-        async def one():
+        async def one(path):
             nonlocal opened
             async with slots:
                 done = await self._open_one(path, sample)
             opened += done
 
-        await asyncio.gather(*(one() for _ in range(count)))
+        await asyncio.gather(*(one(next(paths)) for _ in range(count)))
         return opened
 
     async def run(self) -> None:
         args = self.args
         started = time.monotonic()
-        sample = await self.open_all(args.sample_path, args.sample, True)
-        idle = await self.open_all(args.idle_path, args.idle, False)
+        sample = await self.open_all(iter(lambda: args.sample_path, None), args.sample, True)
+        paths = (args.idle_path.format(args.first + i) for i in range(args.idle))
+        idle = await self.open_all(paths, args.idle, False)
         report = {
             "sample": sample,
             "idle": idle,
@@ -240,7 +243,8 @@ def worker_main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--source", default="127.0.0.1")
-    parser.add_argument("--idle-path", required=True)
+    parser.add_argument("--idle-path", required=True, help="with {} for the stream's index")
+    parser.add_argument("--first", type=int, default=0, help="the first idle stream's index")
     parser.add_argument("--idle", type=int, required=True)
     parser.add_argument("--sample-path", required=True)
     parser.add_argument("--sample", type=int, default=0)

@@ -7,8 +7,11 @@ every event to every Pushpin (``SPIKA_GRIP_PUBLISH_URLS``). One client process p
 from its own loopback address (127.0.0.11, .12, ...), so that no process, client or Pushpin,
 holds more sockets than the per-process file limit.
 
-Idle streams belong to one user; ``sample`` streams of a second user, spread over the edges,
-measure the latency of events while the idle ones are held. Only loopback addresses are used.
+Every idle stream is a user of its own (a signed-in device each), as in production: its own
+channel, and its own recheck (Pushpin fetches one next link per distinct URL, so streams of one
+device would share theirs and hide the recheck load). ``sample`` streams of one more user,
+spread over the edges, measure the latency of events while the idle ones are held.
+Only loopback addresses are used.
 """
 
 import json
@@ -91,6 +94,45 @@ def sample_user() -> int:
     return int(out.stdout.decode().split()[-1])
 
 
+def idle_token(index: int) -> str:
+    return f"scaleout-idle-{index:020d}"
+
+
+IDLE_USERS_SCRIPT = """
+from django.utils import timezone
+from accounts.models import Device, User
+from accounts.tokens import token_expiry, token_hash
+count, batch = {count}, 5000
+for start in range(0, count, batch):
+    indexes = range(start, min(start + batch, count))
+    users = User.objects.bulk_create(
+        User(telephone_number=f"+38597{{i:08d}}", display_name=f"idle {{i}}", verified=True)
+        for i in indexes
+    )
+    Device.objects.bulk_create(
+        Device(user=user, device_id=f"idle-{{i}}", type="browser",
+               token_hash=token_hash(f"scaleout-idle-{{i:020d}}"), token_expired_at=token_expiry())
+        for i, user in zip(indexes, users)
+    )
+"""
+
+
+def idle_users(count: int) -> None:
+    """``count`` users with one signed-in device each: every idle stream is its own user."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": scaleout.DB_URL,
+        "DJANGO_SETTINGS_MODULE": "spika.settings",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", IDLE_USERS_SCRIPT.format(count=count)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def wait_for_port(port: int, timeout=20.0) -> None:
     import socket
 
@@ -157,7 +199,8 @@ def start_clients(stack: EdgeStack, options: EdgeOptions) -> None:
             str(ROOT / "bench" / "scaleout_clients.py"),
             f"--port={pushpin.config.http_port}",
             f"--source=127.0.0.{11 + index}",
-            f"--idle-path=/events?accessToken={scaleout.TOKEN}",
+            "--idle-path=/events?accessToken=" + idle_token(0).replace("0" * 20, "{:020d}"),
+            f"--first={sum(per_edge[:index])}",
             f"--idle={per_edge[index]}",
             f"--sample-path=/events?accessToken={SAMPLE_TOKEN}",
             f"--sample={samples[index]}",
@@ -196,10 +239,11 @@ def postgres_cpu() -> float:
 def database_work() -> dict:
     """Sessions opened and seconds spent executing in the benchmark's database."""
     row = scaleout.psql(
-        f"SELECT sessions, active_time FROM pg_stat_database WHERE datname = '{scaleout.DB}'"
+        "SELECT sessions, active_time, xact_commit FROM pg_stat_database "
+        f"WHERE datname = '{scaleout.DB}'"
     )
-    sessions, active = row.split("|")
-    return {"sessions": int(sessions), "active_s": float(active) / 1000}
+    sessions, active, commits = row.split("|")
+    return {"sessions": int(sessions), "active_s": float(active) / 1000, "xact": int(commits)}
 
 
 def open_files(pids: list[int]) -> int:
@@ -237,6 +281,7 @@ def cpu_split(before: dict, after: dict) -> dict:
         },
         "postgres": round(after["postgres_cpu"] - before["postgres_cpu"], 1),
         "db_sessions": after["database"]["sessions"] - before["database"]["sessions"],
+        "db_queries": after["database"]["xact"] - before["database"]["xact"],
         "db_active": round(after["database"]["active_s"] - before["database"]["active_s"], 1),
     }
 
@@ -280,6 +325,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def edge_run(options: EdgeOptions) -> dict:
     user_id = sample_user()
+    idle_users(options.count)
     stack = start_stack(options)
     try:
         before = snapshot(stack)
@@ -380,7 +426,7 @@ def edge_table(result: dict) -> str:
             "CPU s while idle",
             f"Pushpin {quiet['pushpin']}, Django {quiet['django']}, "
             f"all of PostgreSQL {quiet['postgres']} (shared; our database: "
-            f"{quiet['db_sessions']} sessions, {quiet['db_active']} s executing), "
+            f"{quiet['db_queries']} queries, {quiet['db_active']} s executing), "
             f"over {quiet['wall_s']} s",
         ),
         (
