@@ -71,3 +71,21 @@ def device_slide_expiry(device: Device, *, now=None) -> None:
         Device.objects.filter(pk=device.pk).update(
             token_expired_at=device.token_expired_at, modified_at=now
         )
+
+
+def tokens_valid(device_ids, *, now=None) -> dict[int, str]:
+    """``{device id: token hash}`` for those of ``device_ids`` whose token still signs in.
+
+    The rules of ``device_for_token`` in one query, for open streams to recheck their device
+    (``eventstream.hub``): a signed-out, deleted or expired device, or a user who is deleted,
+    deactivated or unverified, is missing from the answer.
+    """
+    now = now or timezone.now()
+    devices = Device.objects.filter(
+        pk__in=device_ids,
+        token_hash__isnull=False,
+        user__deleted=False,
+        user__is_active=True,
+        user__verified=True,
+    ).exclude(token_expired_at__lt=now)
+    return dict(devices.values_list("pk", "token_hash"))

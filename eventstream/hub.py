@@ -18,6 +18,12 @@ Keep-alives come from one hub task, not from a timer per stream: ``ping_idle`` r
 once a second and wakes, with ``ping_due``, the streams silent for almost
 ``SPIKA_SSE_KEEPALIVE_SECONDS``. A timer per wait would be armed and cancelled by every stream
 at every event (1,000 timer-heap operations per event at 1,000 streams).
+
+A stream lives no longer than its token: every ``SPIKA_SSE_RECHECK_SECONDS`` one hub task
+(``recheck``) looks up the devices of all open streams (one query per 1,000 devices, not one per
+stream) and ends the streams whose device signed out, was deleted, signed in again (a new
+token), expired, or whose user is gone. Pushpin's streams get the same rule from its rechecks
+(``eventstream.grip``).
 """
 
 import asyncio
@@ -29,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
+from accounts.tokens import tokens_valid
 from eventstream import storage
 
 logger = logging.getLogger(__name__)
@@ -68,16 +75,35 @@ async def run_db(fn, *args, **kwargs):
 class Subscriber:
     """One open stream's mailbox. ``position`` is the last id its stream has sent."""
 
-    __slots__ = ("user_id", "position", "pending", "wake", "behind", "last_sent", "ping_due")
+    __slots__ = (
+        "user_id",
+        "device_id",
+        "token_hash",
+        "position",
+        "pending",
+        "wake",
+        "behind",
+        "last_sent",
+        "ping_due",
+        "ended",
+    )
 
-    def __init__(self, user_id: int):
+    def __init__(self, user_id: int, device_id: int | None = None, token_hash: str | None = None):
         self.user_id = user_id
+        # The device and token the stream signed in with (``Hub.recheck``); None: not rechecked.
+        self.device_id = device_id
+        self.token_hash = token_hash
         self.position: int | None = None
         self.pending: list[tuple[int, str]] = []
         self.wake = asyncio.Event()
         self.behind = False
         self.last_sent = time.monotonic()  # when its stream last wrote (keep-alives)
         self.ping_due = False
+        self.ended = False  # its token is no longer valid: its stream ends
+
+    def end(self) -> None:
+        self.ended = True
+        self.wake.set()
 
     def sent(self) -> None:
         """Its stream wrote something: no keep-alive is due for a while."""
@@ -127,9 +153,11 @@ class Hub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
 
-    def subscribe(self, user_id: int) -> Subscriber:
+    def subscribe(
+        self, user_id: int, device_id: int | None = None, token_hash: str | None = None
+    ) -> Subscriber:
         self._start(asyncio.get_running_loop())
-        subscriber = Subscriber(user_id)
+        subscriber = Subscriber(user_id, device_id, token_hash)
         self.channels.setdefault(user_id, set()).add(subscriber)
         return subscriber
 
@@ -182,12 +210,36 @@ class Hub:
             chunk = user_ids[start : start + RESYNC_CHUNK]
             self.mark_behind(await run_db(storage.channel_positions, chunk))
 
+    def end_revoked(self, valid: dict[int, str], device_ids) -> None:
+        """End the streams of ``device_ids`` whose token is not ``valid[device]`` any more."""
+        checked = set(device_ids)
+        for subscribers in self.channels.values():
+            for subscriber in subscribers:
+                device_id = subscriber.device_id
+                if device_id in checked and valid.get(device_id) != subscriber.token_hash:
+                    subscriber.end()
+
+    async def recheck(self) -> None:
+        """End the streams whose token was revoked or expired (one query per 1,000 devices)."""
+        device_ids = list(
+            {
+                subscriber.device_id
+                for subscribers in self.channels.values()
+                for subscriber in subscribers
+                if subscriber.device_id is not None and not subscriber.ended
+            }
+        )
+        for start in range(0, len(device_ids), RESYNC_CHUNK):
+            chunk = device_ids[start : start + RESYNC_CHUNK]
+            self.end_revoked(await run_db(tokens_valid, chunk), chunk)
+
     def _start(self, loop) -> None:
         if self.loop is loop:
             return
         self.loop = loop
         self._spawn(self._sweep())
         self._spawn(self._keepalive())
+        self._spawn(self._recheck())
         from eventstream import relay
 
         if relay.enabled():
@@ -215,6 +267,17 @@ class Hub:
                     await self.resync()
                 except Exception:
                     logger.warning("event sweep failed; next one in a while", exc_info=True)
+
+    async def _recheck(self) -> None:
+        while True:
+            await asyncio.sleep(settings.SPIKA_SSE_RECHECK_SECONDS)
+            if self.channels:
+                try:
+                    await self.recheck()
+                except Exception:
+                    logger.warning(
+                        "stream token recheck failed; next one in a while", exc_info=True
+                    )
 
 
 hub = Hub()

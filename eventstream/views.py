@@ -13,6 +13,10 @@ Frames (``events.md`` §1): ``id: <seq>`` / ``event: message`` / ``data: <one li
 ``data: {"type":"PING"}`` every ``SPIKA_SSE_KEEPALIVE_SECONDS``; ``event: stream-reset`` when a
 resume id cannot be honoured (malformed, unknown, or older than retention), carrying the
 channel's current id so the client carries on from there after resynchronising over REST.
+
+A stream ends (the response completes) within ``SPIKA_SSE_RECHECK_SECONDS`` of its token
+ceasing to be valid: sign-out, a deleted device or user, expiry (``Hub.recheck``). No frame
+announces it; a client that reconnects with the old token gets the 401.
 """
 
 import asyncio
@@ -88,14 +92,30 @@ async def _authorize(scope, send) -> "Stream | None":
     channel = request.GET.get("channel")
     if channel is not None and not UserChannelManager().can_read_channel(device.user, channel):
         return await _answer(send, 403, error_body("Forbidden channel"))
-    return Stream(device.user_id, resume_id(request), send)
+    return Stream(
+        device.user_id,
+        resume_id(request),
+        send,
+        device_id=device.pk,
+        token_hash=device.token_hash,
+    )
 
 
 class Stream:
     """One open stream: replay (or start at the channel's position), then the hub's events."""
 
-    def __init__(self, user_id: int, last_id: str | None, send):
+    def __init__(
+        self,
+        user_id: int,
+        last_id: str | None,
+        send,
+        *,
+        device_id: int | None = None,
+        token_hash: str | None = None,
+    ):
         self.user_id = user_id
+        self.device_id = device_id
+        self.token_hash = token_hash
         self.last_id = last_id
         self.send = send
         self.closed = False
@@ -105,7 +125,7 @@ class Stream:
         # Subscribe before reading the position: what commits after the read is announced to
         # a subscriber that already exists, so nothing falls between the two (the library's
         # race at stream start).
-        self.subscriber = hub.subscribe(self.user_id)
+        self.subscriber = hub.subscribe(self.user_id, self.device_id, self.token_hash)
         watcher = asyncio.get_running_loop().create_task(self._watch_disconnect(receive))
         try:
             if self.last_id is None:
@@ -120,6 +140,8 @@ class Stream:
             if self.last_id is not None:
                 await self._catch_up(storage.parse_event_id(self.last_id))
             await self._live()
+            if not self.closed:  # the token is no longer valid: end the response
+                await self.send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             hub.unsubscribe(self.subscriber)
             watcher.cancel()
@@ -137,9 +159,13 @@ class Stream:
             )
             self.subscriber.sent()
 
+    def _over(self) -> bool:
+        """The client went away, or the hub ended the stream (its token is no longer valid)."""
+        return self.closed or self.subscriber.ended
+
     async def _catch_up(self, after: int | None) -> None:
         """Send what storage holds after ``after`` (a reset if it cannot), page by page."""
-        while not self.closed:
+        while not self._over():
             self.subscriber.behind = False
             replay = await run_db(storage.events_after, self.user_id, after)
             frames = [message_frame(e.seq, e.data) for e in replay.events]
@@ -156,7 +182,7 @@ class Stream:
         subscriber = self.subscriber
         loop = asyncio.get_running_loop()
         gap_deadline = None
-        while not self.closed:
+        while not self._over():
             if subscriber.behind:
                 gap_deadline = None
                 await self._catch_up(subscriber.position)

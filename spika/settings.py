@@ -188,6 +188,9 @@ SPIKA_REDIS_PREFIX = env_str("SPIKA_REDIS_PREFIX", "spika")
 SPIKA_SSE_KEEPALIVE_SECONDS = env_int("SPIKA_SSE_KEEPALIVE_SECONDS", 10, minimum=1)
 SPIKA_SSE_DB_THREADS = env_int("SPIKA_SSE_DB_THREADS", 4, minimum=1)
 SPIKA_EVENT_SWEEP_SECONDS = env_int("SPIKA_EVENT_SWEEP_SECONDS", 30, minimum=1)
+# How often each process rechecks its streams' tokens (one query for all of them): a stream
+# whose device signed out or was deleted, or whose token expired, ends within this time.
+SPIKA_SSE_RECHECK_SECONDS = env_int("SPIKA_SSE_RECHECK_SECONDS", 60, minimum=1)
 
 # --- Pushpin (GRIP): see eventstream/grip.py and docs/deploy.md ----------------------------
 # The key Pushpin signs proxied requests with (sig_key in pushpin.conf). Unset: no GRIP mode,

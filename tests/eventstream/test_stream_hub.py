@@ -1,13 +1,20 @@
 import asyncio
+from datetime import timedelta
 from threading import current_thread
 
 import pytest
+from django.utils import timezone
 
+from accounts.models import Device
+from accounts.services import auth_logout
+from accounts.tokens import token_hash, tokens_valid
 from eventstream import hub as hub_module
+from eventstream import views as views_module
 from eventstream.hub import Hub, Subscriber
 from eventstream.relay import message_decode, message_encode
 from eventstream.storage import Event
 from eventstream.views import Stream
+from tests.factories import DeviceFactory, UserFactory
 
 
 def subscriber_at(position, pending=()):
@@ -158,3 +165,104 @@ def test_database_work_runs_in_the_small_shared_pool():
         return {await hub_module.run_db(lambda: current_thread().name) for _ in range(20)}
 
     assert all(name.startswith("sse-db") for name in asyncio.run(names()))
+
+
+def quiet_hub():
+    hub = Hub()
+    hub._start = lambda loop: None  # no background tasks in a unit test
+    return hub
+
+
+def subscribed(hub, device):
+    subscriber = Subscriber(device.user_id, device.pk, device.token_hash)
+    hub.channels.setdefault(device.user_id, set()).add(subscriber)
+    return subscriber
+
+
+@pytest.mark.django_db(transaction=True)
+class TestRecheck:
+    """Open streams end once their device's token stops signing in (``Hub.recheck``)."""
+
+    def test_only_streams_whose_token_stopped_being_valid_end(self, alice, bob):
+        hub = quiet_hub()
+        laptop = DeviceFactory(user=alice.user)
+        cases = {
+            "valid": subscribed(hub, alice.device),
+            "valid elsewhere": subscribed(hub, bob.device),
+            "signed out": subscribed(hub, DeviceFactory(user=alice.user)),
+            "expired": subscribed(hub, DeviceFactory(user=bob.user)),
+            "deleted": subscribed(hub, DeviceFactory(user=alice.user)),
+            "signed in again": subscribed(hub, laptop),
+            "unverified user": subscribed(hub, DeviceFactory(user=UserFactory(verified=False))),
+            "deleted user": subscribed(hub, DeviceFactory(user=UserFactory(deleted=True))),
+            "inactive user": subscribed(hub, DeviceFactory(user=UserFactory(is_active=False))),
+        }
+        unchecked = Subscriber(alice.user.pk)  # no device: not rechecked
+        hub.channels[alice.user.pk].add(unchecked)
+        auth_logout(device=Device.objects.get(pk=cases["signed out"].device_id))
+        past = timezone.now() - timedelta(seconds=1)
+        Device.objects.filter(pk=cases["expired"].device_id).update(token_expired_at=past)
+        Device.objects.filter(pk=cases["deleted"].device_id).delete()
+        Device.objects.filter(pk=laptop.pk).update(token_hash=token_hash("a-new-token"))
+
+        asyncio.run(hub.recheck())
+
+        ended = {name: subscriber.ended for name, subscriber in cases.items()}
+        assert ended == {
+            "valid": False,
+            "valid elsewhere": False,
+            "signed out": True,
+            "expired": True,
+            "deleted": True,
+            "signed in again": True,
+            "unverified user": True,
+            "deleted user": True,
+            "inactive user": True,
+        }
+        assert all(s.wake.is_set() for s in cases.values() if s.ended)
+        assert unchecked.ended is False
+
+    def test_a_token_without_an_expiry_stays_valid(self, alice):
+        Device.objects.filter(pk=alice.device.pk).update(token_expired_at=None)
+        assert tokens_valid([alice.device.pk]) == {alice.device.pk: alice.device.token_hash}
+
+    def test_all_devices_are_checked_in_one_query(self, alice, django_assert_num_queries):
+        devices = [DeviceFactory(user=alice.user) for _ in range(20)]
+        with django_assert_num_queries(1):
+            valid = tokens_valid([device.pk for device in devices])
+        assert valid == {device.pk: device.token_hash for device in devices}
+
+    def test_an_ended_stream_completes_its_response(self, alice, monkeypatch):
+        hub = quiet_hub()
+        monkeypatch.setattr(views_module, "hub", hub)
+        device = alice.device
+
+        async def scenario():
+            sent = []
+            opened = asyncio.Event()
+            disconnect = asyncio.Event()
+
+            async def send(message):
+                sent.append(message)
+                if message.get("body") == b": stream open\n\n":
+                    opened.set()
+
+            async def receive():
+                await disconnect.wait()
+                return {"type": "http.disconnect"}
+
+            stream = Stream(device.user_id, None, send, device_id=device.pk, token_hash="old")
+            task = asyncio.get_running_loop().create_task(stream.run(receive))
+            await opened.wait()
+            hub.end_revoked({device.pk: device.token_hash}, [device.pk])
+            await task
+            return sent, hub.channels
+
+        sent, channels = asyncio.run(scenario())
+        assert [message["type"] for message in sent] == [
+            "http.response.start",
+            "http.response.body",
+            "http.response.body",
+        ]
+        assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+        assert channels == {}
