@@ -77,15 +77,26 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--http-addr", default="0.0.0.0")
     parser.add_argument("--http-port", type=int, default=7999)
-    parser.add_argument("--control-port", type=int, default=5561)
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=5560,
+        help="the private ports: ZeroMQ in (base), publish API (base+1), ZeroMQ in-sub "
+        "(base+2), command (base+3); give each Pushpin on one host its own, e.g. 5570",
+    )
+    parser.add_argument("--control-port", type=int, help="the publish API (default: base+1)")
     parser.add_argument("--max-connections", type=int, default=60000)
     args = parser.parse_args(argv)
+    base = args.port_base
     config = PushpinConfig(
         sig_key=os.environ.get("SPIKA_GRIP_KEY", ""),
         backends=args.backend or ["127.0.0.1:8000"],
         http_addr=args.http_addr,
         http_port=args.http_port,
-        control_port=args.control_port,
+        control_port=args.control_port or base + 1,
+        push_in_port=base,
+        push_in_sub_port=base + 2,
+        command_port=base + 3,
         max_connections=args.max_connections,
     )
     try:
