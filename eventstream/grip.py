@@ -134,7 +134,13 @@ async def _next_answer(request, send) -> None:
     device = await run_db(grip_next_device, request.GET[NEXT_PARAM])
     if device is None:
         return await _close_answer(send)
-    last = grip_last_id(request, device.user_id) or grip_next_after(request.GET[NEXT_PARAM])
+    # A link from a page cut at the limit says where the replay goes on, and wins over
+    # ``Grip-Last``: Pushpin does not take the channel's prev-id from an answer without
+    # ``Grip-Hold``, so the ``Grip-Last`` of the fetch that follows one is from before the page
+    # it forwarded, and replaying from it would send that page again, and again.
+    last = grip_next_after(request.GET[NEXT_PARAM])
+    if last is None:
+        last = grip_last_id(request, device.user_id)
     if last is None:
         position = await run_db(storage.channel_position, device.user_id)
         return await _hold_answer(request, send, device, "", position)
@@ -157,7 +163,7 @@ def grip_next_state(device: Device, after: int | None = None) -> str:
     """The signed reference the next link carries: which device, with which token (hashed).
 
     ``after``: where a replay cut at its page limit goes on (Pushpin sends no ``Grip-Last``
-    before it holds the stream).
+    before it holds the stream, and a stale one after a cut page of a next-link fetch).
     """
     state = {"d": device.pk, "t": device.token_hash}
     if after is not None:

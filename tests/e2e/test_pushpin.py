@@ -6,15 +6,18 @@ write) or from this test process through ``eventstream.publish.publish``, which 
 the test database and posts them to Pushpin, as a management command would.
 """
 
+import threading
 import time
 import warnings
 from datetime import timedelta
 
 import jwt
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from eventstream import storage
+from eventstream.grip import NEXT_PARAM
 from eventstream.publish import publish
 from tests.e2e.harness import ServerProcess, SseStream, http_json
 from tests.e2e.pushpin_harness import TEST_GRIP_KEY, PushpinProcess
@@ -75,6 +78,23 @@ def edge(module_edge, transactional_db, settings):
 
 def seen(persona, room_id):
     publish([(persona.user.pk, {"type": "SEEN_ROOM", "roomId": room_id})])
+
+
+def seen_many(persona, room_ids, pause):
+    """``seen`` for each room, one publication every ``pause`` seconds, on a thread of its own."""
+    try:
+        for room_id in room_ids:
+            seen(persona, room_id)
+            time.sleep(pause)
+    finally:
+        connection.close()
+
+
+def next_link_fetches(pushpin) -> int:
+    """How many times Pushpin has fetched a stream's next link (its log, at info level)."""
+    return sum(
+        "[handler] GET " in line and NEXT_PARAM in line for line in pushpin.log_text().splitlines()
+    )
 
 
 def seen_frame(event_id, room_id):
@@ -179,6 +199,38 @@ class TestStreamsHeldByPushpin:
         finally:
             stop_edge([first, second], pushpin)
 
+    def test_a_burst_while_pushpin_fetches_the_next_link_arrives_complete_in_order_once(
+        self, edge, alice
+    ):
+        """Several publishers race (as a server's threads do) while Pushpin fetches the next link:
+        items reach Pushpin out of order, or after the answer already carried them, and its
+        queue overflows while it refetches. The stream still gets every id, in order, once."""
+        _, pushpin = edge
+        # The first event is stored but never posted (a lost publication): the first item of the
+        # burst does not follow what Pushpin sent, so it fetches the next link while the burst
+        # goes on. Its 299 publications span about three recheck intervals.
+        count, threads, pause = 300, 4, RECHECK_SECONDS * 3 / 75
+        fetches_before = next_link_fetches(pushpin)
+        with open_stream(pushpin.url, alice) as stream:
+            storage.events_append([(alice.user.pk, '{"type":"SEEN_ROOM","roomId":1}')])
+            workers = [
+                threading.Thread(
+                    target=seen_many, args=(alice, range(first, count + 1, threads), pause)
+                )
+                for first in range(2, threads + 2)
+            ]
+            for worker in workers:
+                worker.start()
+            events = [stream.next_event(timeout=30) for _ in range(count)]
+            for worker in workers:
+                worker.join()
+            seen(alice, count + 1)
+            following = stream.next_event(timeout=30)
+        assert [event["id"] for event in events] == [str(n) for n in range(1, count + 1)]
+        assert sorted(event["data"]["roomId"] for event in events) == list(range(1, count + 1))
+        assert following == seen_frame(count + 1, count + 1)
+        assert next_link_fetches(pushpin) > fetches_before
+
 
 class TestResumeThroughPushpin:
     def test_a_client_that_reconnects_with_its_last_id_gets_exactly_what_it_missed(
@@ -212,6 +264,26 @@ class TestResumeThroughPushpin:
             storage.events_append([(alice.user.pk, '{"type":"SEEN_ROOM","roomId":1}')])
             seen(alice, 2)
             assert [stream.next_event() for _ in range(2)] == [seen_frame(1, 1), seen_frame(2, 2)]
+
+    def test_a_replay_cut_at_the_page_limit_by_a_recheck_goes_on_where_it_stopped(
+        self, edge, alice
+    ):
+        _, pushpin = edge
+        count = storage.REPLAY_LIMIT + 120
+        with open_stream(pushpin.url, alice) as stream:
+            # Stored but never posted: the recheck replays them, one page, then the rest
+            # (Pushpin sends the stale Grip-Last with the fetch that follows a cut page).
+            storage.events_append(
+                [
+                    (alice.user.pk, f'{{"type":"SEEN_ROOM","roomId":{n}}}')
+                    for n in range(1, count + 1)
+                ]
+            )
+            events = [stream.next_event() for _ in range(count)]
+            seen(alice, count + 1)
+            following = stream.next_event()
+        assert events == [seen_frame(n, n) for n in range(1, count + 1)]
+        assert following == seen_frame(count + 1, count + 1)
 
     def test_an_unknown_last_id_gets_a_stream_reset(self, edge, alice):
         _, pushpin = edge
