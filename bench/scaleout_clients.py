@@ -24,6 +24,44 @@ async def post(port: int, path: str, body: dict, headers: dict | None = None) ->
     return status
 
 
+class SseLines:
+    """The body lines of a raw HTTP/1.1 stream answer, with the chunked framing removed.
+
+    A frame can straddle two chunks (Pushpin cuts a long next-link answer at the client's
+    credits): reading lines off the socket would lose that frame, or take the chunk-size line
+    for part of it.
+    """
+
+    def __init__(self, reader, head: bytes):
+        self.reader = reader
+        self.chunked = b"transfer-encoding: chunked" in head.lower()
+        self.pending = b""
+
+    async def _more(self) -> bytes:
+        if not self.chunked:
+            return await self.reader.read(65536)
+        size = int((await self.reader.readline()).split(b";")[0].strip() or b"0", 16)
+        return (await self.reader.readexactly(size + 2))[:size] if size else b""
+
+    async def readline(self) -> bytes:
+        """The next line, newline included; b"" once the stream has ended."""
+        while b"\n" not in self.pending:
+            try:
+                more = await self._more()
+            except asyncio.IncompleteReadError:
+                more = b""
+            if not more:
+                return b""
+            self.pending += more
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line + b"\n"
+
+    async def until_open(self) -> None:
+        while b"stream open" not in (line := await self.readline()):
+            if not line:
+                raise ValueError("the stream ended before it opened")
+
+
 class Subscribers:
     """Many subscribers of one channel (``kind`` "sse" or "ws"), spread over ``ports``."""
 
@@ -83,15 +121,16 @@ class Subscribers:
         if b" 200 " not in head.split(b"\r\n", 1)[0]:
             writer.close()
             return False
-        await asyncio.wait_for(reader.readuntil(b"stream open"), 60)
+        lines = SseLines(reader, head)
+        await asyncio.wait_for(lines.until_open(), 60)
         self.closers.append(writer.close)
-        self.tasks.append(asyncio.create_task(self._read_sse(reader)))
+        self.tasks.append(asyncio.create_task(self._read_sse(lines)))
         return True
 
-    async def _read_sse(self, reader) -> None:
+    async def _read_sse(self, lines) -> None:
         event_id = None
         try:
-            while line := await reader.readline():
+            while line := await lines.readline():
                 if line.startswith(b"id:"):
                     event_id = line[3:].strip()
                 elif line.startswith(b"data:") and b"sentAt" in line:
@@ -149,6 +188,7 @@ class Subscribers:
 
 
 async def open_sse(host, port, source, path, timeout=120) -> tuple:
+    """``(lines, writer)`` of an open stream: ``lines.readline()`` reads its body."""
     reader, writer = await asyncio.open_connection(host, port, local_addr=(source, 0))
     writer.write(
         f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n".encode()
@@ -157,8 +197,9 @@ async def open_sse(host, port, source, path, timeout=120) -> tuple:
     if b" 200 " not in head.split(b"\r\n", 1)[0]:
         writer.close()
         raise ValueError(head.split(b"\r\n", 1)[0].decode(errors="replace"))
-    await asyncio.wait_for(reader.readuntil(b"stream open"), timeout)
-    return reader, writer
+    lines = SseLines(reader, head)
+    await asyncio.wait_for(lines.until_open(), timeout)
+    return lines, writer
 
 
 class EdgeClients:
@@ -174,20 +215,20 @@ class EdgeClients:
             if attempt:
                 await asyncio.sleep(1)
             try:
-                reader, writer = await open_sse("127.0.0.1", self.args.port, self.args.source, path)
+                lines, writer = await open_sse("127.0.0.1", self.args.port, self.args.source, path)
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
                 self.failures += 1
                 name = str(error) if isinstance(error, ValueError) else type(error).__name__
                 self.errors[name] = self.errors.get(name, 0) + 1
                 continue
             self.writers.append(writer)
-            self.tasks.append(asyncio.create_task(self._read(reader, sample)))
+            self.tasks.append(asyncio.create_task(self._read(lines, sample)))
             return True
         return False
 
-    async def _read(self, reader, sample: bool) -> None:
+    async def _read(self, lines, sample: bool) -> None:
         try:
-            while line := await reader.readline():
+            while line := await lines.readline():
                 if sample and line.startswith(b"data:") and b"sentAt" in line:
                     sent_at = json.loads(line[5:])["sentAt"]
                     self.latencies.append((time.time() - sent_at) * 1000)
