@@ -51,14 +51,26 @@ def device_for_token(token: str | None, *, now=None) -> Device:
     device = Device.objects.select_related("user").filter(token_hash=token_hash(token)).first()
     if device is None:
         raise TokenError("Invalid access token")
+    refusal = token_refusal(device, now=now)
+    if refusal:
+        raise TokenError(refusal)
+    return device
+
+
+def token_refusal(device: Device, *, now=None) -> str | None:
+    """Why the device's token no longer signs in (Spika's 401 text), or None while it does.
+
+    The device (loaded with its user) holds a token; ``tokens_valid`` is the same rule as a
+    query, for many devices at once.
+    """
     now = now or timezone.now()
     if device.token_expired_at is not None and device.token_expired_at < now:
-        raise TokenError("Expired access token")
+        return "Expired access token"
     if device.user is None or device.user.deleted or not device.user.is_active:
-        raise TokenError("User not found")
+        return "User not found"
     if not device.user.verified:
-        raise TokenError("User is not verified")
-    return device
+        return "User is not verified"
+    return None
 
 
 def device_slide_expiry(device: Device, *, now=None) -> None:

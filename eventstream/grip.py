@@ -37,10 +37,9 @@ import jwt
 from django.conf import settings
 from django.core import signing
 from django.core.handlers.asgi import ASGIRequest
-from django.utils import timezone
 
 from accounts.models import Device
-from accounts.tokens import TokenError, device_for_token, token_from_request
+from accounts.tokens import TokenError, device_for_token, token_from_request, token_refusal
 from eventstream import storage
 from eventstream.channels import UserChannelManager, channel_for_user
 from eventstream.hub import run_db
@@ -188,13 +187,7 @@ def grip_next_device(state: str, *, now=None) -> Device | None:
     device = Device.objects.select_related("user").filter(pk=claims.get("d")).first()
     if device is None or not device.token_hash or device.token_hash != claims.get("t"):
         return None
-    now = now or timezone.now()
-    if device.token_expired_at is not None and device.token_expired_at < now:
-        return None
-    user = device.user
-    if user is None or user.deleted or not user.is_active or not user.verified:
-        return None
-    return device
+    return None if token_refusal(device, now=now) else device
 
 
 def grip_last_id(request, user_id: int) -> str | None:
